@@ -1,0 +1,130 @@
+"""Opening a threadmark database: identity check, pragmas, migrations, write transactions.
+
+Several threadmark processes (several annotators) may share one file, so the database runs in
+WAL mode with a busy timeout, and every write goes through :func:`write`, which takes the write
+lock up front with ``BEGIN IMMEDIATE`` instead of failing half-way through a transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from store.codebook import install_starter_codebook
+from store.errors import ThreadmarkError
+from store.schema import APPLICATION_ID, MIGRATIONS
+
+BUSY_TIMEOUT_MS = 10_000
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    """The current time as the ISO 8601 UTC string every table stores."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and if needed create and migrate) the threadmark database at ``path``.
+
+    A file that is not SQLite, or a SQLite database that is not threadmark's, raises
+    :class:`ThreadmarkError` and is left byte for byte as it was.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ThreadmarkError(f"{path} is a directory, not a database")
+    if not path.exists():
+        if not create:
+            raise ThreadmarkError(f"no database at {path} (import a thread first)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_identity(conn, path)
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        db = sqlite_utils.Database(conn)
+        _migrate(db, path)
+    except sqlite3.DatabaseError as error:
+        conn.close()
+        raise ThreadmarkError(f"{path} is not a threadmark database ({error})") from None
+    except BaseException:
+        conn.close()
+        raise
+    return db
+
+
+def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse any SQLite file that neither is empty nor carries threadmark's application id."""
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if application_id == APPLICATION_ID:
+        return
+    has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if application_id != 0 or has_tables:
+        raise ThreadmarkError(f"{path} is a SQLite database, but not threadmark's")
+
+
+def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; a new file also gets the starter codebook."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise ThreadmarkError(
+            f"{path} was made by a newer threadmark (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); upgrade threadmark"
+        )
+    with write(db):
+        # Another process may have migrated while this one waited for the lock.
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        for script in MIGRATIONS[version:]:
+            for statement in _statements(script):
+                db.execute(statement)
+        if version == 0:
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            install_starter_codebook(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (``executescript`` would commit the transaction)."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            yield pending
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete statement in migration: {pending!r}")
+
+
+@contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction that holds the write lock from its first statement.
+
+    Commits on success, rolls back on any exception.  Nested use is an error: a change is
+    exactly one transaction.
+    """
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+@contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Several reads that see one state of the file, whatever other annotators write meanwhile."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("COMMIT")

@@ -1,0 +1,103 @@
+"""The schema as a list of migrations; ``PRAGMA user_version`` counts how many have run.
+
+Each entry moves a database from version N to N+1.  Never edit a released migration: add one.
+"""
+
+APPLICATION_ID = 0x544D524B  # "TMRK": marks a SQLite file as threadmark's
+
+HUMAN_LINK_KINDS = ("rebuts", "supports", "undercuts", "rephrases")
+STRUCTURAL_LINK_KINDS = ("replies_to", "quotes")
+LINK_KINDS = HUMAN_LINK_KINDS + STRUCTURAL_LINK_KINDS
+
+_LINK_KIND_CHECK = ", ".join(f"'{kind}'" for kind in LINK_KINDS)
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema
+    f"""
+    CREATE TABLE threads (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE,
+        threshold REAL NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE clusters (
+        id INTEGER PRIMARY KEY,
+        thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        canonical_comment_id INTEGER NOT NULL
+            REFERENCES comments(id) DEFERRABLE INITIALLY DEFERRED,
+        parent_cluster_id INTEGER REFERENCES clusters(id),
+        depth INTEGER NOT NULL DEFAULT 0,
+        author TEXT,
+        text TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        method TEXT CHECK (method IN ('identity', 'exact', 'near')),
+        is_tombstone INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (thread_id, seq)
+    );
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) DEFERRABLE INITIALLY DEFERRED,
+        position INTEGER NOT NULL,
+        platform_id TEXT,
+        parent_platform_id TEXT,
+        author TEXT,
+        created_at TEXT,
+        text TEXT NOT NULL,
+        is_tombstone INTEGER NOT NULL DEFAULT 0,
+        folded TEXT CHECK (folded IN ('identity', 'exact', 'near')),
+        UNIQUE (thread_id, position)
+    );
+    CREATE INDEX comments_cluster ON comments (cluster_id);
+    CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        hotkey TEXT UNIQUE,
+        color TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        parent_id INTEGER REFERENCES tags(id) ON DELETE SET NULL
+    );
+    CREATE TABLE annotations (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, tag_id, annotator)
+    );
+    CREATE INDEX annotations_tag ON annotations (tag_id);
+    CREATE TABLE links (
+        id INTEGER PRIMARY KEY,
+        source_cluster INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        target_cluster INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ({_LINK_KIND_CHECK})),
+        note TEXT NOT NULL DEFAULT '',
+        annotator TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX links_unique
+        ON links (source_cluster, target_cluster, kind, coalesce(annotator, ''));
+    CREATE INDEX links_target ON links (target_cluster);
+    CREATE TABLE notes (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        text TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (cluster_id, annotator)
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        annotator TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX events_annotator ON events (annotator, id);
+    CREATE VIRTUAL TABLE clusters_fts USING fts5 (
+        text, content='clusters', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+    );
+    """,
+]
