@@ -1,0 +1,237 @@
+"""Every change a person makes: tags, links, notes, new tags, and undo/redo.
+
+Each change is one ``BEGIN IMMEDIATE`` transaction holding both the change and its row in the
+``events`` journal, so a killed process loses nothing it showed, and undo/redo (per annotator,
+across restarts) is a replay of the journal rather than state kept in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from store.codebook import Tag, insert_tag
+from store.database import now, write
+from store.errors import ThreadmarkError
+from store.schema import HUMAN_LINK_KINDS
+
+UNDOABLE = {"tag": "untag", "untag": "tag", "link": "unlink", "unlink": "link", "note": "note"}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One journal entry: what was done, by whom, with what it needs to be undone."""
+
+    id: int
+    action: str
+    payload: dict[str, Any]
+
+    @property
+    def cluster_id(self) -> int:
+        """The comment the change was about (a link's source)."""
+        return self.payload.get("cluster", self.payload.get("source"))
+
+
+def toggle_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
+    """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now."""
+    with write(db):
+        tagged = _has_tag(db, cluster_id, tag_id, annotator)
+        action = "untag" if tagged else "tag"
+        _record_and_apply(db, annotator, action, {"cluster": cluster_id, "tag": tag_id})
+    return not tagged
+
+
+def add_link(
+    db: sqlite_utils.Database,
+    source: int,
+    target: int,
+    kind: str,
+    annotator: str,
+    note: str = "",
+) -> bool:
+    """Link ``source`` to ``target`` ("#5 rebuts #2"); False if this annotator already had it."""
+    if kind not in HUMAN_LINK_KINDS:
+        raise ThreadmarkError(f"unknown link kind {kind!r} (use {', '.join(HUMAN_LINK_KINDS)})")
+    if source == target:
+        raise ThreadmarkError("a comment cannot be linked to itself")
+    payload = {"source": source, "target": target, "kind": kind, "note": note}
+    with write(db):
+        if _has_link(db, payload, annotator):
+            return False
+        _record_and_apply(db, annotator, "link", payload)
+    return True
+
+
+def remove_link(
+    db: sqlite_utils.Database, source: int, target: int, kind: str, annotator: str
+) -> bool:
+    """Remove this annotator's link; False if there was none."""
+    with write(db):
+        row = db.execute(
+            "SELECT note FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
+            "AND annotator = ?",
+            (source, target, kind, annotator),
+        ).fetchone()
+        if row is None:
+            return False
+        payload = {"source": source, "target": target, "kind": kind, "note": row[0]}
+        _record_and_apply(db, annotator, "unlink", payload)
+    return True
+
+
+def set_note(db: sqlite_utils.Database, cluster_id: int, annotator: str, text: str) -> None:
+    """Replace this annotator's note on the comment; an empty note removes it."""
+    after = text if text.strip() else None
+    with write(db):
+        before = note_text(db, cluster_id, annotator)
+        if before == after:
+            return
+        payload = {"cluster": cluster_id, "before": before, "after": after}
+        _record_and_apply(db, annotator, "note", payload)
+
+
+def note_text(db: sqlite_utils.Database, cluster_id: int, annotator: str) -> str | None:
+    row = db.execute(
+        "SELECT text FROM notes WHERE cluster_id = ? AND annotator = ?", (cluster_id, annotator)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def create_tag(
+    db: sqlite_utils.Database, name: str, annotator: str, *, color: str | None = None
+) -> Tag:
+    """Add a tag to the codebook.  Journaled for the audit trail, but not undone by ``z``."""
+    with write(db):
+        tag = insert_tag(db, name, color=color)
+        _journal(db, annotator, "create_tag", {"tag": tag.id, "name": tag.name})
+    return tag
+
+
+def undo(db: sqlite_utils.Database, annotator: str) -> Event | None:
+    """Reverse this annotator's latest change not yet undone; None if there is nothing to undo."""
+    with write(db):
+        done, _ = _replay(db, annotator)
+        if not done:
+            return None
+        event = done[-1]
+        _apply(db, annotator, UNDOABLE[event.action], _inverse_payload(event))
+        _journal(db, annotator, "undo", {"event": event.id})
+    return event
+
+
+def redo(db: sqlite_utils.Database, annotator: str) -> Event | None:
+    """Repeat the change this annotator undid last; None if there is nothing to redo."""
+    with write(db):
+        _, undone = _replay(db, annotator)
+        if not undone:
+            return None
+        event = undone[-1]
+        _apply(db, annotator, event.action, event.payload)
+        _journal(db, annotator, "redo", {"event": event.id})
+    return event
+
+
+def _replay(db: sqlite_utils.Database, annotator: str) -> tuple[list[Event], list[Event]]:
+    """Walk the journal to find the undo stack and the redo stack as they stand now."""
+    done: list[Event] = []
+    undone: list[Event] = []
+    rows = db.execute(
+        "SELECT id, action, payload FROM events WHERE annotator = ? ORDER BY id", (annotator,)
+    )
+    for event_id, action, payload in rows:
+        event = Event(event_id, action, json.loads(payload))
+        if action in UNDOABLE:
+            done.append(event)
+            undone.clear()
+        elif action == "undo" and done:
+            undone.append(done.pop())
+        elif action == "redo" and undone:
+            done.append(undone.pop())
+    return done, undone
+
+
+def _inverse_payload(event: Event) -> dict[str, Any]:
+    if event.action == "note":
+        return {**event.payload, "before": event.payload["after"], "after": event.payload["before"]}
+    return event.payload
+
+
+def _record_and_apply(
+    db: sqlite_utils.Database, annotator: str, action: str, payload: dict[str, Any]
+) -> None:
+    _apply(db, annotator, action, payload)
+    _journal(db, annotator, action, payload)
+
+
+def _journal(db: sqlite_utils.Database, annotator: str, action: str, payload: dict) -> None:
+    db.execute(
+        "INSERT INTO events (annotator, created_at, action, payload) VALUES (?, ?, ?, ?)",
+        (annotator, now(), action, json.dumps(payload, ensure_ascii=False, sort_keys=True)),
+    )
+
+
+def _apply(db: sqlite_utils.Database, annotator: str, action: str, payload: dict) -> None:
+    """Make one change in the tables (the caller holds the transaction and writes the event)."""
+    if action == "tag":
+        db.execute(
+            "INSERT OR IGNORE INTO annotations (cluster_id, tag_id, annotator, created_at) "
+            "VALUES (?, ?, ?, ?)",
+            (payload["cluster"], payload["tag"], annotator, now()),
+        )
+    elif action == "untag":
+        db.execute(
+            "DELETE FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
+            (payload["cluster"], payload["tag"], annotator),
+        )
+    elif action == "link":
+        db.execute(
+            "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, note, annotator, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (payload["source"], payload["target"], payload["kind"], payload["note"], annotator,
+             now()),
+        )
+    elif action == "unlink":
+        db.execute(
+            "DELETE FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
+            "AND annotator = ?",
+            (payload["source"], payload["target"], payload["kind"], annotator),
+        )
+    elif action == "note":
+        if payload["after"] is None:
+            db.execute(
+                "DELETE FROM notes WHERE cluster_id = ? AND annotator = ?",
+                (payload["cluster"], annotator),
+            )
+        else:
+            db.execute(
+                "INSERT INTO notes (cluster_id, annotator, text, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (cluster_id, annotator) DO UPDATE SET text = excluded.text, "
+                "updated_at = excluded.updated_at",
+                (payload["cluster"], annotator, payload["after"], now()),
+            )
+    else:
+        raise ValueError(f"no such change: {action}")
+
+
+def _has_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
+            (cluster_id, tag_id, annotator),
+        ).fetchone()
+        is not None
+    )
+
+
+def _has_link(db: sqlite_utils.Database, payload: dict, annotator: str) -> bool:
+    return (
+        db.execute(
+            "SELECT 1 FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
+            "AND annotator = ?",
+            (payload["source"], payload["target"], payload["kind"], annotator),
+        ).fetchone()
+        is not None
+    )

@@ -1,0 +1,156 @@
+"""The one walk over a thread that every export shares: each unique comment with all it carries.
+
+Occurrences are merged in from a second cursor in the same order as the clusters, so memory
+stays flat however long the thread; annotations, notes and links are far fewer than comments
+and are grouped in memory first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+IN_THREAD = "(:thread IS NULL OR {column} = :thread)"
+
+
+@dataclass(slots=True)
+class ExportComment:
+    """A unique comment (cluster) as exports see it."""
+
+    id: int
+    thread: int
+    position: int
+    text: str
+    author: str | None
+    created_at: str | None
+    tombstone: bool
+    occurrences: list[dict[str, Any]] = field(default_factory=list)
+    annotations: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    links_out: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> list[str]:
+        """Tag names applied by anyone, each once, in codebook order."""
+        return list(dict.fromkeys(annotation["tag"] for annotation in self.annotations))
+
+    @property
+    def note(self) -> str | None:
+        """The note as one string: the text alone, or ``name: text`` lines when several wrote."""
+        if not self.notes:
+            return None
+        if len(self.notes) == 1:
+            return self.notes[0]["text"]
+        return "\n".join(f"{note['annotator']}: {note['text']}" for note in self.notes)
+
+
+def thread_rows(db: sqlite_utils.Database, thread_id: int | None) -> list[dict[str, Any]]:
+    return [
+        dict(row)
+        for row in db.query(
+            "SELECT id, title, source, format, sha256, imported_at FROM threads "
+            f"WHERE {IN_THREAD.format(column='id')} ORDER BY id",
+            {"thread": thread_id},
+        )
+    ]
+
+
+def tag_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(
+        db.query(
+            "SELECT t.name, t.hotkey, t.color, t.description, p.name AS parent FROM tags t "
+            "LEFT JOIN tags p ON p.id = t.parent_id "
+            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name COLLATE NOCASE"
+        )
+    )
+
+
+def link_rows(db: sqlite_utils.Database, thread_id: int | None) -> Iterator[dict[str, Any]]:
+    """Every link whose source is in the thread, people's and the import's, oldest first."""
+    yield from db.query(
+        "SELECT l.source_cluster AS source, l.target_cluster AS target, l.kind, l.annotator, "
+        "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
+        "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
+        f"WHERE {IN_THREAD.format(column='s.thread_id')} ORDER BY l.id",
+        {"thread": thread_id},
+    )
+
+
+def export_comments(
+    db: sqlite_utils.Database, thread_id: int | None = None
+) -> Iterator[ExportComment]:
+    """Unique comments in thread order, each with occurrences, annotations, notes and links."""
+    args = {"thread": thread_id}
+    annotations = _grouped(
+        db,
+        "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
+        "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
+        f"WHERE {IN_THREAD.format(column='c.thread_id')} "
+        "ORDER BY a.cluster_id, t.hotkey IS NULL, t.hotkey, t.name, a.annotator",
+        args,
+    )
+    notes = _grouped(
+        db,
+        "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
+        "JOIN clusters c ON c.id = n.cluster_id "
+        f"WHERE {IN_THREAD.format(column='c.thread_id')} ORDER BY n.cluster_id, n.annotator",
+        args,
+    )
+    links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for link in link_rows(db, thread_id):
+        targets = links_out[link["source"]][link["kind"]]
+        if link["target"] not in targets:
+            targets.append(link["target"])
+
+    occurrences = db.execute(
+        "SELECT cluster_id, position, platform_id, parent_platform_id, author, created_at "
+        f"FROM comments WHERE {IN_THREAD.format(column='thread_id')} ORDER BY cluster_id, id",
+        args,
+    )
+    pending = occurrences.fetchone()
+    clusters = db.execute(
+        "SELECT c.id, c.thread_id, o.position, c.text, c.author, o.created_at, c.is_tombstone "
+        "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
+        f"WHERE {IN_THREAD.format(column='c.thread_id')} ORDER BY c.id",
+        args,
+    )
+    for cluster_id, thread, position, text, author, created_at, tombstone in clusters:
+        comment = ExportComment(
+            id=cluster_id,
+            thread=thread,
+            position=position,
+            text=text,
+            author=author,
+            created_at=created_at,
+            tombstone=bool(tombstone),
+            annotations=annotations.get(cluster_id, []),
+            notes=notes.get(cluster_id, []),
+            links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},
+        )
+        while pending is not None and pending[0] == cluster_id:
+            comment.occurrences.append(
+                {
+                    "position": pending[1],
+                    "platform_id": pending[2],
+                    "parent_platform_id": pending[3],
+                    "author": pending[4],
+                    "created_at": pending[5],
+                }
+            )
+            pending = occurrences.fetchone()
+        yield comment
+
+
+def _grouped(
+    db: sqlite_utils.Database, sql: str, args: dict[str, Any]
+) -> dict[int, list[dict[str, Any]]]:
+    """Rows keyed by their first column (a cluster id), the rest of each row as a dict."""
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in db.query(sql, args):
+        cluster_id = row.pop("cluster_id")
+        grouped[cluster_id].append(row)
+    return grouped

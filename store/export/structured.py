@@ -1,0 +1,52 @@
+"""JSON and JSONL exports, streamed so a million comments never sit in memory at once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+import sqlite_utils
+
+from store.export.comments import ExportComment, export_comments, link_rows, tag_rows, thread_rows
+
+
+def comment_object(comment: ExportComment) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "thread": comment.thread,
+        "text": comment.text,
+        "author": comment.author,
+        "created_at": comment.created_at,
+        "tombstone": comment.tombstone,
+        "occurrences": comment.occurrences,
+        "tags": comment.tags,
+        "annotations": comment.annotations,
+        "note": comment.note,
+        "notes": comment.notes,
+        "links": comment.links_out,
+    }
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_json(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+    """One object: ``threads``, ``tags``, ``comments`` and ``links``."""
+    out.write('{"threads": ' + _dumps(thread_rows(db, thread_id)))
+    out.write(',\n"tags": ' + _dumps(tag_rows(db)))
+    out.write(',\n"comments": [')
+    for n, comment in enumerate(export_comments(db, thread_id)):
+        out.write(("\n" if n == 0 else ",\n") + _dumps(comment_object(comment)))
+    out.write('\n],\n"links": [')
+    for n, link in enumerate(link_rows(db, thread_id)):
+        fields = {key: link[key] for key in ("source", "target", "kind", "annotator", "note")}
+        fields["created_at"] = link["created_at"]
+        out.write(("\n" if n == 0 else ",\n") + _dumps(fields))
+    out.write("\n]}\n")
+
+
+def write_jsonl(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+    """One unique comment per line, the shape of ``json``'s ``comments`` entries."""
+    for comment in export_comments(db, thread_id):
+        out.write(_dumps(comment_object(comment)) + "\n")

@@ -1,0 +1,63 @@
+"""CSV exports: one row per unique comment (``csv``) or per link (``links-csv``).
+
+Spreadsheets run a cell that starts with ``= + - @`` (or a tab or carriage return) as a
+formula, so such cells get a leading apostrophe: comment text is hostile.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import Any, TextIO
+
+import sqlite_utils
+
+from store.export.comments import export_comments, link_rows
+from store.schema import HUMAN_LINK_KINDS
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+COMMENT_COLUMNS = (
+    "id", "thread", "position", "author", "created_at", "text", "occurrences", "tombstone",
+    "tags", *HUMAN_LINK_KINDS, "replies_to", "note",
+)
+LINK_COLUMNS = (
+    "source", "target", "kind", "annotator", "note", "created_at", "source_text", "target_text",
+)
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet shows as text, never evaluates."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    return writer
+
+
+def write_comments_csv(
+    db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None
+) -> None:
+    """One row per unique comment; link targets and tags joined with ``;``."""
+    writer = _writer(out, COMMENT_COLUMNS)
+    for comment in export_comments(db, thread_id):
+        targets = {
+            kind: ";".join(str(target) for target in comment.links_out.get(kind, []))
+            for kind in (*HUMAN_LINK_KINDS, "replies_to")
+        }
+        row = (
+            comment.id, comment.thread, comment.position, comment.author, comment.created_at,
+            comment.text, len(comment.occurrences), int(comment.tombstone),
+            ";".join(comment.tags), *targets.values(), comment.note,
+        )
+        writer.writerow([neutralise(value) for value in row])
+
+
+def write_links_csv(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+    """One row per link, with both comments' text so the edge list reads on its own."""
+    writer = _writer(out, LINK_COLUMNS)
+    for link in link_rows(db, thread_id):
+        writer.writerow([neutralise(link[column]) for column in LINK_COLUMNS])

@@ -1,0 +1,236 @@
+"""Importing a thread: read, fold duplicates, then write everything in one transaction.
+
+The work is split in two so that bad input never touches the database: :func:`prepare` reads
+and folds with no database at all, and :func:`write_import` stores a prepared thread in a
+single ``BEGIN IMMEDIATE`` transaction.  :func:`import_file` does both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from store.database import now, write
+from store.dedup import Folding, fold
+from store.errors import ThreadmarkError
+from store.readers import read_bytes
+from store.records import ParsedThread
+
+DEFAULT_THRESHOLD = 90.0
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class PreparedImport:
+    """A thread read and folded, ready to be written."""
+
+    source: str
+    sha256: str
+    parsed: ParsedThread
+    folding: Folding
+    threshold: float
+    title: str
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    thread_id: int
+    created: bool  # False when the same file (same sha256) was already imported
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 that identifies a source file, so the same file is never imported twice."""
+    return hashlib.sha256(read_source(path)).hexdigest()
+
+
+def read_source(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ThreadmarkError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ThreadmarkError(f"{path} is a directory, not a thread") from None
+    except OSError as error:
+        raise ThreadmarkError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def prepare(
+    path: Path,
+    *,
+    format: str = "auto",
+    split: str = "lines",
+    threshold: float = DEFAULT_THRESHOLD,
+    title: str | None = None,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """Read and fold ``path`` without touching any database."""
+    if not 0 <= threshold <= 100:
+        raise ThreadmarkError(f"--threshold must be between 0 and 100, not {threshold:g}")
+    data = read_source(path)
+    parsed = read_bytes(data, path.name, format, split=split)
+    folding = fold(parsed.records, threshold, progress=progress)
+    return PreparedImport(
+        source=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        parsed=parsed,
+        folding=folding,
+        threshold=threshold,
+        title=title or parsed.title or path.stem,
+    )
+
+
+def thread_with_sha256(db: sqlite_utils.Database, sha256: str) -> int | None:
+    row = db.execute("SELECT id FROM threads WHERE sha256 = ?", (sha256,)).fetchone()
+    return row[0] if row else None
+
+
+def write_import(
+    db: sqlite_utils.Database, prepared: PreparedImport, progress: Progress | None = None
+) -> ImportOutcome:
+    """Store a prepared thread; a file already imported (same sha256) is not stored again."""
+    with write(db):
+        existing = thread_with_sha256(db, prepared.sha256)
+        if existing is not None:
+            return ImportOutcome(existing, created=False)
+        thread_id = db.execute(
+            "INSERT INTO threads (title, source, format, sha256, threshold, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                prepared.title,
+                prepared.source,
+                prepared.parsed.format,
+                prepared.sha256,
+                prepared.threshold,
+                now(),
+            ),
+        ).lastrowid
+        _write_thread(db, thread_id, prepared, progress)
+    return ImportOutcome(thread_id, created=True)
+
+
+def import_file(
+    db: sqlite_utils.Database,
+    path: Path,
+    *,
+    format: str = "auto",
+    split: str = "lines",
+    threshold: float = DEFAULT_THRESHOLD,
+    title: str | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Import one file into ``db``: the library entry point for scripts."""
+    existing = thread_with_sha256(db, file_sha256(Path(path)))
+    if existing is not None:
+        return ImportOutcome(existing, created=False)
+    prepared = prepare(
+        Path(path), format=format, split=split, threshold=threshold, title=title,
+        progress=progress,
+    )
+    return write_import(db, prepared, progress)
+
+
+def _write_thread(
+    db: sqlite_utils.Database,
+    thread_id: int,
+    prepared: PreparedImport,
+    progress: Progress | None,
+) -> None:
+    """Insert clusters, occurrences, FTS rows and structural links for one thread.
+
+    Ids are allocated here, inside the write lock, so a cluster's id is its row in thread
+    order offset by the clusters already stored: the numbers people see start at 1.
+    """
+    records = prepared.parsed.records
+    folding = prepared.folding
+    canonicals = [i for i, canonical in enumerate(folding.canonical) if canonical == i]
+    first_cluster_id = _next_id(db, "clusters")
+    first_comment_id = _next_id(db, "comments")
+    cluster_id_of = {index: first_cluster_id + n for n, index in enumerate(canonicals)}
+    members: dict[int, list[int]] = {index: [] for index in canonicals}
+    for i, canonical in enumerate(folding.canonical):
+        members[canonical].append(i)
+
+    index_of_platform_id: dict[str, int] = {}
+    for i, record in enumerate(records):
+        if record.platform_id is not None:
+            index_of_platform_id.setdefault(record.platform_id, i)
+
+    def parent_index(i: int) -> int | None:
+        parent_id = records[i].parent_id
+        return None if parent_id is None else index_of_platform_id.get(parent_id)
+
+    depth_of: dict[int, int] = {}
+    cluster_rows = []
+    for seq, index in enumerate(canonicals, start=1):
+        parent = parent_index(index)
+        parent_cluster = None if parent is None else cluster_id_of[folding.canonical[parent]]
+        if parent_cluster == cluster_id_of[index]:
+            parent_cluster = None
+        depth = 0 if parent_cluster is None else depth_of.get(parent_cluster, -1) + 1
+        depth_of[cluster_id_of[index]] = depth
+        hows = {folding.how[i] for i in members[index]} - {None}
+        method = next((how for how in ("near", "exact", "identity") if how in hows), None)
+        record = records[index]
+        cluster_rows.append(
+            (
+                cluster_id_of[index], thread_id, seq, first_comment_id + index, parent_cluster,
+                depth, record.author, record.text, len(members[index]), method,
+                int(record.is_tombstone),
+            )
+        )
+    db.conn.executemany(
+        "INSERT INTO clusters (id, thread_id, seq, canonical_comment_id, parent_cluster_id, "
+        "depth, author, text, size, method, is_tombstone) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        cluster_rows,
+    )
+    if progress:
+        progress("store", len(canonicals), len(records) + len(canonicals))
+    db.conn.executemany(
+        "INSERT INTO comments (id, thread_id, cluster_id, position, platform_id, "
+        "parent_platform_id, author, created_at, text, is_tombstone, folded) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            (
+                first_comment_id + i, thread_id, cluster_id_of[folding.canonical[i]], i + 1,
+                record.platform_id, record.parent_id, record.author, record.created_at,
+                record.text, int(record.is_tombstone), folding.how[i],
+            )
+            for i, record in enumerate(records)
+        ),
+    )
+    db.execute(
+        "INSERT INTO clusters_fts (rowid, text) SELECT id, text FROM clusters WHERE thread_id = ?",
+        (thread_id,),
+    )
+    _write_structural_links(db, records, folding, cluster_id_of, parent_index)
+    if progress:
+        progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
+
+
+def _write_structural_links(db, records, folding, cluster_id_of, parent_index) -> None:
+    """``replies_to`` from the thread's tree and ``quotes`` from quote detection."""
+    created_at = now()
+    links: dict[tuple[int, int, str], None] = {}
+    for i in range(len(records)):
+        parent = parent_index(i)
+        if parent is None:
+            continue
+        source = cluster_id_of[folding.canonical[i]]
+        target = cluster_id_of[folding.canonical[parent]]
+        if source != target:
+            links[(source, target, "replies_to")] = None
+    for quoting, quoted in folding.quotes:
+        links[(cluster_id_of[quoting], cluster_id_of[quoted], "quotes")] = None
+    db.conn.executemany(
+        "INSERT INTO links (source_cluster, target_cluster, kind, annotator, created_at) "
+        "VALUES (?, ?, ?, NULL, ?)",
+        ((source, target, kind, created_at) for source, target, kind in links),
+    )
+
+
+def _next_id(db: sqlite_utils.Database, table: str) -> int:
+    return db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]
