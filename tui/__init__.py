@@ -1,0 +1,1 @@
+"""threadmark's terminal user interface and command line."""

@@ -1,0 +1,222 @@
+"""The ``threadmark`` command: the reader by default, and import / stats / export.
+
+Bad input is a :class:`ThreadmarkError`: one ``threadmark: error: ...`` line on stderr and exit
+status 2, with the database as it was.  Anything else that escapes is a bug (status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import platformdirs
+
+from store.errors import ThreadmarkError
+
+SUBCOMMANDS = ("import", "stats", "export")
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with the one-line error of the command-line contract (no usage dump)."""
+
+    def error(self, message: str):
+        raise ThreadmarkError(f"{message} (see {self.prog} --help)")
+
+
+def default_db_path() -> Path:
+    """``$THREADMARK_DB``, else ``threadmark.db`` in the user's data directory."""
+    if env := os.environ.get("THREADMARK_DB"):
+        return Path(env)
+    return Path(platformdirs.user_data_dir("threadmark")) / "threadmark.db"
+
+
+def default_annotator() -> str:
+    """``$THREADMARK_ANNOTATOR``, else the login name."""
+    if env := os.environ.get("THREADMARK_ANNOTATOR"):
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "annotator"
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", type=Path, default=None,
+        help="database file (default: $THREADMARK_DB, else threadmark.db in the data directory)",
+    )
+
+
+def _add_thread(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--thread", type=int, default=None, help="only this thread (an id)")
+
+
+def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
+    """The reader's parser, and one parser per subcommand."""
+    from store.readers import FORMATS
+    from store.export import EXPORTERS
+
+    reader = ArgumentParser(
+        prog="threadmark",
+        description="Read and annotate a discussion thread. "
+        f"Subcommands: {', '.join(SUBCOMMANDS)} (threadmark SUBCOMMAND --help).",
+    )
+    reader.add_argument("file", nargs="?", type=Path, help="a thread to import and open")
+    _add_db(reader)
+    reader.add_argument("--annotator", default=None, help="your name on annotations")
+    reader.add_argument("--theme", default=None, help="colour theme (remembered)")
+    reader.add_argument("--version", action="version", version=f"threadmark {version('threadmark')}")
+
+    importer = ArgumentParser(prog="threadmark import", description="Import threads.")
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_db(importer)
+    importer.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    importer.add_argument("--split", default="lines", choices=("lines", "paragraphs"),
+                          help="plain text: one comment per line, or per blank-line paragraph")
+    importer.add_argument("--threshold", type=float, default=90.0,
+                          help="near-duplicate similarity, 0-100 (default 90)")
+    importer.add_argument("--title", default=None, help="thread title (default: from the file)")
+
+    stats = ArgumentParser(prog="threadmark stats", description="Count comments and annotations.")
+    _add_db(stats)
+    _add_thread(stats)
+    stats.add_argument("--json", action="store_true", help="one JSON object")
+
+    exporter = ArgumentParser(prog="threadmark export", description="Export comments or links.")
+    _add_db(exporter)
+    _add_thread(exporter)
+    exporter.add_argument("--format", required=True, choices=tuple(EXPORTERS))
+    exporter.add_argument("-o", "--output", default="-", help="output file, - for stdout")
+    return reader, {"import": importer, "stats": stats, "export": exporter}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return run(argv)
+    except ThreadmarkError as error:
+        print(f"threadmark: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("threadmark: interrupted; nothing was saved from the unfinished step", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `threadmark export ... | head`: the reader went away, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def run(argv: list[str]) -> int:
+    reader, subcommands = build_parsers()
+    if argv and argv[0] in subcommands:
+        command = argv[0]
+        args = subcommands[command].parse_args(argv[1:])
+        args.db = args.db or default_db_path()
+        return {"import": cmd_import, "stats": cmd_stats, "export": cmd_export}[command](args)
+    args = reader.parse_args(argv)
+    args.db = args.db or default_db_path()
+    args.annotator = args.annotator or default_annotator()
+    from tui.launch import open_reader
+
+    return open_reader(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read and fold every file first, so one bad file leaves the database untouched."""
+    from store.database import open_database
+    from store.ingest import file_sha256, prepare, thread_with_sha256, write_import
+    from tui.progress import import_progress
+
+    db = open_database(args.db) if args.db.exists() else None
+    prepared_imports = []
+    for path in args.files:
+        if db is not None and (existing := thread_with_sha256(db, file_sha256(path))):
+            _already_imported(path, existing)
+            continue
+        with import_progress(f"reading {path.name}") as progress:
+            prepared_imports.append(
+                prepare(
+                    path, format=args.format, split=args.split, threshold=args.threshold,
+                    title=args.title, progress=progress,
+                )
+            )
+    for prepared in prepared_imports:
+        db = db or open_database(args.db)
+        with import_progress(f"storing {prepared.source}") as progress:
+            outcome = write_import(db, prepared, progress)
+        if not outcome.created:
+            _already_imported(prepared.source, outcome.thread_id)
+            continue
+        records = len(prepared.parsed.records)
+        folded = records - len(set(prepared.folding.canonical))
+        print(
+            f"imported {prepared.source} as thread {outcome.thread_id}: {records} comments "
+            f"({prepared.parsed.format}), {folded} folded into earlier ones",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _already_imported(name: Path | str, thread_id: int) -> None:
+    print(f"threadmark: {name} is already imported as thread {thread_id}", file=sys.stderr)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from store.database import open_database
+    from store.stats import thread_stats
+
+    db = open_database(args.db, create=False)
+    _check_thread(db, args.thread)
+    counts = thread_stats(db, args.thread)
+    if args.json:
+        print(json.dumps(counts))
+    else:
+        width = max(map(len, counts))
+        for key, value in counts.items():
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from store.database import open_database
+    from store.export import export
+
+    db = open_database(args.db, create=False)
+    _check_thread(db, args.thread)
+    if args.output == "-":
+        sys.stdout.reconfigure(newline="")
+        export(db, args.format, sys.stdout, args.thread)
+        sys.stdout.flush()
+        return 0
+    target = Path(args.output)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as out:
+            export(db, args.format, out, args.thread)
+        partial.replace(target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise ThreadmarkError(f"cannot write {target}: {error.strerror}") from None
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def _check_thread(db, thread_id: int | None) -> None:
+    if thread_id is not None and not db.execute(
+        "SELECT 1 FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone():
+        raise ThreadmarkError(f"no thread {thread_id} in the database")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
