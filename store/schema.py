@@ -38,6 +38,7 @@ MIGRATIONS: list[str] = [
         is_tombstone INTEGER NOT NULL DEFAULT 0,
         UNIQUE (thread_id, seq)
     );
+    CREATE INDEX clusters_parent ON clusters (parent_cluster_id);
     CREATE TABLE comments (
         id INTEGER PRIMARY KEY,
         thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,

@@ -1,0 +1,140 @@
+"""One unique comment in full, as the reader's annotation panel shows it to one annotator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from store.codebook import Tag
+from store.queries import SNIPPET_CHARS
+from store.schema import HUMAN_LINK_KINDS
+
+OCCURRENCES_SHOWN = 50
+VARIANTS_SHOWN = 5
+REPLIES_SHOWN = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    position: int
+    platform_id: str | None
+    author: str | None
+    created_at: str | None
+    folded: str | None  # None for the canonical occurrence, else identity / exact / near
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedComment:
+    """A link seen from one end: the other comment, the kind, and who made it (None: import)."""
+
+    kind: str
+    other: int
+    snippet: str
+    annotator: str | None
+    note: str
+
+
+@dataclass(slots=True)
+class CommentDetail:
+    id: int
+    thread_id: int
+    seq: int
+    text: str
+    author: str | None
+    created_at: str | None
+    tombstone: bool
+    size: int
+    method: str | None
+    occurrences: list[Occurrence] = field(default_factory=list)
+    variants: list[str] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    links_out: list[LinkedComment] = field(default_factory=list)
+    links_in: list[LinkedComment] = field(default_factory=list)
+    note: str | None = None
+    parent: tuple[int, str] | None = None
+    replies: list[tuple[int, str]] = field(default_factory=list)
+    reply_count: int = 0
+
+
+def comment_detail(
+    db: sqlite_utils.Database, cluster_id: int, annotator: str
+) -> CommentDetail | None:
+    """Everything the panel shows for a comment: people's links are this annotator's own."""
+    row = db.execute(
+        "SELECT c.id, c.thread_id, c.seq, c.text, c.author, o.created_at, c.is_tombstone, "
+        "c.size, c.method, c.parent_cluster_id FROM clusters c "
+        "JOIN comments o ON o.id = c.canonical_comment_id WHERE c.id = ?",
+        (cluster_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    *fields, parent_id = row
+    detail = CommentDetail(*fields[:6], bool(fields[6]), *fields[7:])
+    detail.occurrences = [
+        Occurrence(*occurrence)
+        for occurrence in db.execute(
+            "SELECT position, platform_id, author, created_at, folded FROM comments "
+            "WHERE cluster_id = ? ORDER BY id LIMIT ?",
+            (cluster_id, OCCURRENCES_SHOWN),
+        )
+    ]
+    detail.variants = [
+        variant
+        for (variant,) in db.execute(
+            "SELECT DISTINCT text FROM comments WHERE cluster_id = ? AND folded = 'near' LIMIT ?",
+            (cluster_id, VARIANTS_SHOWN),
+        )
+    ]
+    detail.tags = [
+        Tag(*tag)
+        for tag in db.execute(
+            "SELECT t.id, t.name, t.hotkey, t.color, t.description, t.parent_id FROM tags t "
+            "JOIN annotations a ON a.tag_id = t.id WHERE a.cluster_id = ? AND a.annotator = ? "
+            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name",
+            (cluster_id, annotator),
+        )
+    ]
+    detail.links_out = _links(db, cluster_id, annotator, outgoing=True)
+    detail.links_in = _links(db, cluster_id, annotator, outgoing=False)
+    note = db.execute(
+        "SELECT text FROM notes WHERE cluster_id = ? AND annotator = ?", (cluster_id, annotator)
+    ).fetchone()
+    detail.note = note[0] if note else None
+    if parent_id is not None:
+        detail.parent = (parent_id, _snippet(db, parent_id))
+    detail.replies = [
+        (reply_id, snippet)
+        for reply_id, snippet in db.execute(
+            f"SELECT id, substr(text, 1, {SNIPPET_CHARS}) FROM clusters "
+            "WHERE parent_cluster_id = ? ORDER BY seq LIMIT ?",
+            (cluster_id, REPLIES_SHOWN),
+        )
+    ]
+    detail.reply_count = db.execute(
+        "SELECT count(*) FROM clusters WHERE parent_cluster_id = ?", (cluster_id,)
+    ).fetchone()[0]
+    return detail
+
+
+def _snippet(db: sqlite_utils.Database, cluster_id: int) -> str:
+    return db.execute(
+        f"SELECT substr(text, 1, {SNIPPET_CHARS}) FROM clusters WHERE id = ?", (cluster_id,)
+    ).fetchone()[0]
+
+
+def _links(
+    db: sqlite_utils.Database, cluster_id: int, annotator: str, *, outgoing: bool
+) -> list[LinkedComment]:
+    """This annotator's links and the import's structural ones (replies aside: shown apart)."""
+    here, there = ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
+    human = ", ".join(f"'{kind}'" for kind in HUMAN_LINK_KINDS)
+    return [
+        LinkedComment(*link)
+        for link in db.execute(
+            f"SELECT l.kind, l.{there}, substr(c.text, 1, {SNIPPET_CHARS}), l.annotator, l.note "
+            f"FROM links l JOIN clusters c ON c.id = l.{there} WHERE l.{here} = ? AND "
+            f"((l.kind IN ({human}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
+            (cluster_id, annotator),
+        )
+    ]

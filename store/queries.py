@@ -1,0 +1,239 @@
+"""Read-side queries for a reader: windows of rows, one comment in full, search and ranking.
+
+A view never loads a whole thread into Python.  Unfiltered, row ``i`` of a thread is the
+cluster with ``seq = i + 1`` (an indexed range query); a filtered view keeps only the matching
+cluster ids, as a compact integer array, and fetches rows for a window of them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from array import array
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from store.schema import HUMAN_LINK_KINDS
+
+SNIPPET_CHARS = 400
+_HUMAN = ", ".join(f"'{kind}'" for kind in HUMAN_LINK_KINDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    id: int
+    title: str
+    source: str
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowFilter:
+    """Which of a thread's comments a view shows.  The default shows them all."""
+
+    hide_tombstones: bool = False
+    tag_id: int | None = None
+    untagged: bool = False
+    has_links: bool = False
+    search: str | None = None
+
+    @property
+    def is_everything(self) -> bool:
+        return self == RowFilter()
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """What a list row shows of one unique comment, for one annotator."""
+
+    id: int
+    seq: int
+    depth: int
+    size: int
+    author: str | None
+    snippet: str
+    tombstone: bool
+    tag_ids: tuple[int, ...] = ()
+    links_out: int = 0
+    links_in: int = 0
+    has_note: bool = False
+
+
+def list_threads(db: sqlite_utils.Database) -> list[Thread]:
+    return [Thread(*row) for row in db.execute("SELECT id, title, source, format FROM threads")]
+
+
+class ThreadView:
+    """The rows of one thread under a filter, as an annotator sees them."""
+
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        thread_id: int,
+        annotator: str,
+        row_filter: RowFilter | None = None,
+    ) -> None:
+        self.db = db
+        self.thread_id = thread_id
+        self.annotator = annotator
+        self.filter = row_filter or RowFilter()
+        self._first_seq, self._count = db.execute(
+            "SELECT coalesce(min(seq), 1), count(*) FROM clusters WHERE thread_id = ?",
+            (thread_id,),
+        ).fetchone()
+        self._ids: array | None = None
+        if not self.filter.is_everything:
+            self._ids = array("q", (row[0] for row in self._filtered_ids()))
+            self._count = len(self._ids)
+
+    def count(self) -> int:
+        return self._count
+
+    def window(self, first: int, n: int) -> list[Row]:
+        """Rows ``first`` to ``first + n - 1`` (fewer at the end), in view order."""
+        if first >= self._count or n <= 0:
+            return []
+        if self._ids is None:
+            where, args = "c.thread_id = ? AND c.seq BETWEEN ? AND ?", [
+                self.thread_id,
+                self._first_seq + first,
+                self._first_seq + first + n - 1,
+            ]
+        else:
+            ids = list(self._ids[first : first + n])
+            where, args = f"c.id IN ({', '.join('?' * len(ids))})", ids
+        rows = self.db.execute(
+            f"SELECT c.id, c.seq, c.depth, c.size, c.author, substr(c.text, 1, {SNIPPET_CHARS}), "
+            "c.is_tombstone FROM clusters c "
+            f"WHERE {where} ORDER BY c.seq",
+            args,
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        details = self._row_details(ids)
+        return [
+            Row(*row[:6], bool(row[6]), *details.get(row[0], ((), 0, 0, False))) for row in rows
+        ]
+
+    def index_of(self, cluster_id: int) -> int | None:
+        """The row at which ``cluster_id`` shows in this view, or None if it is filtered out."""
+        if self._ids is not None:
+            try:
+                return self._ids.index(cluster_id)
+            except ValueError:
+                return None
+        row = self.db.execute(
+            "SELECT seq FROM clusters WHERE id = ? AND thread_id = ?", (cluster_id, self.thread_id)
+        ).fetchone()
+        return None if row is None else row[0] - self._first_seq
+
+    def next_untagged(self, after: int, step: int = 1) -> int | None:
+        """The next row (``step`` 1) or the previous (-1) that this annotator has not tagged."""
+        forward = step > 0
+        if self._ids is None:
+            seq = self._first_untagged(
+                f"c.seq {'>' if forward else '<'} ?", [self._first_seq + after], forward
+            )
+            return None if seq is None else seq - self._first_seq
+        chunk = 1000
+        index = after + 1 if forward else after - 1
+        while 0 <= index < self._count:
+            lo, hi = (index, index + chunk) if forward else (max(index - chunk + 1, 0), index + 1)
+            ids = list(self._ids[lo:hi])
+            seq = self._first_untagged(f"c.id IN ({', '.join('?' * len(ids))})", ids, forward)
+            if seq is not None:
+                return self.index_of(self._cluster_at_seq(seq))
+            index = hi if forward else lo - 1
+        return None
+
+    def _first_untagged(self, where: str, args: list, forward: bool) -> int | None:
+        row = self.db.execute(
+            f"SELECT c.seq FROM clusters c WHERE c.thread_id = ? AND {where} "
+            "AND NOT c.is_tombstone AND NOT EXISTS (SELECT 1 FROM annotations a "
+            "WHERE a.cluster_id = c.id AND a.annotator = ?) "
+            f"ORDER BY c.seq {'ASC' if forward else 'DESC'} LIMIT 1",
+            [self.thread_id, *args, self.annotator],
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def _cluster_at_seq(self, seq: int) -> int:
+        return self.db.execute(
+            "SELECT id FROM clusters WHERE thread_id = ? AND seq = ?", (self.thread_id, seq)
+        ).fetchone()[0]
+
+    def _filtered_ids(self) -> sqlite3.Cursor:
+        clauses = ["c.thread_id = :thread"]
+        args: dict[str, object] = {"thread": self.thread_id, "annotator": self.annotator}
+        mine = "SELECT 1 FROM annotations a WHERE a.cluster_id = c.id AND a.annotator = :annotator"
+        if self.filter.hide_tombstones:
+            clauses.append("NOT c.is_tombstone")
+        if self.filter.tag_id is not None:
+            clauses.append(f"EXISTS ({mine} AND a.tag_id = :tag)")
+            args["tag"] = self.filter.tag_id
+        if self.filter.untagged:
+            clauses.append(f"NOT EXISTS ({mine}) AND NOT c.is_tombstone")
+        if self.filter.has_links:
+            mine_linked = f"FROM links WHERE kind IN ({_HUMAN}) AND annotator = :annotator"
+            clauses.append(
+                f"c.id IN (SELECT source_cluster {mine_linked} "
+                f"UNION SELECT target_cluster {mine_linked})"
+            )
+        if self.filter.search:
+            clauses.append("c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q)")
+            args["q"] = fts_query(self.filter.search)
+        return self.db.execute(
+            f"SELECT c.id FROM clusters c WHERE {' AND '.join(clauses)} ORDER BY c.seq", args
+        )
+
+    def _row_details(self, ids: list[int]) -> dict[int, tuple[tuple[int, ...], int, int, bool]]:
+        """Tags, link counts and note flag for a window of rows, in three small queries."""
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        tags: dict[int, list[int]] = {}
+        for cluster_id, tag_id in self.db.execute(
+            f"SELECT a.cluster_id, a.tag_id FROM annotations a JOIN tags t ON t.id = a.tag_id "
+            f"WHERE a.cluster_id IN ({marks}) AND a.annotator = ? "
+            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name",
+            [*ids, self.annotator],
+        ):
+            tags.setdefault(cluster_id, []).append(tag_id)
+        links_out = dict(
+            self.db.execute(
+                f"SELECT source_cluster, count(*) FROM links WHERE source_cluster IN ({marks}) "
+                f"AND kind IN ({_HUMAN}) AND annotator = ? GROUP BY source_cluster",
+                [*ids, self.annotator],
+            ).fetchall()
+        )
+        links_in = dict(
+            self.db.execute(
+                f"SELECT target_cluster, count(*) FROM links WHERE target_cluster IN ({marks}) "
+                f"AND kind IN ({_HUMAN}) AND annotator = ? GROUP BY target_cluster",
+                [*ids, self.annotator],
+            ).fetchall()
+        )
+        noted = {
+            row[0]
+            for row in self.db.execute(
+                f"SELECT cluster_id FROM notes WHERE cluster_id IN ({marks}) AND annotator = ?",
+                [*ids, self.annotator],
+            )
+        }
+        return {
+            cluster_id: (
+                tuple(tags.get(cluster_id, ())),
+                links_out.get(cluster_id, 0),
+                links_in.get(cluster_id, 0),
+                cluster_id in noted,
+            )
+            for cluster_id in ids
+        }
+
+
+_FTS_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """A user's search as an FTS5 query that cannot be a syntax error: each word a quoted prefix."""
+    words = _FTS_WORD.findall(text)
+    return " ".join(f'"{word}"*' for word in words) or '""'
