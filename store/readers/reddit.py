@@ -1,0 +1,74 @@
+"""Reddit: the JSON of a thread page (``.../comments/<id>.json``).
+
+That is two Listings: the first holds the post (t3), whose title is the thread's title and
+which is not a comment; the second holds the comments (t1), each with its ``replies`` as a
+nested Listing (or ""). ``more`` stubs are links to comments not loaded, so they are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store.readers.common import (
+    REDDIT_TOMBSTONES,
+    as_id,
+    as_text,
+    depth_first,
+    is_tombstone_text,
+    iso_utc,
+    mapping,
+    objects,
+)
+from store.records import CommentRecord, ParsedThread
+
+
+def matches(data: object) -> bool:
+    """A Listing, or a list of them."""
+    listings = data if isinstance(data, list) else [data]
+    return bool(listings) and all(mapping(item).get("kind") == "Listing" for item in listings)
+
+
+def read(data: object) -> ParsedThread:
+    title = None
+    top_level: list[dict[str, Any]] = []
+    for listing in data if isinstance(data, list) else [data]:
+        for thing in _things(listing):
+            if thing.get("kind") == "t3" and title is None:
+                title = as_text(mapping(thing.get("data")).get("title"))
+            elif thing.get("kind") == "t1":
+                top_level.append(thing)
+    walk = depth_first(top_level, _replies, key=id)
+    records = [_record(mapping(thing.get("data"))) for thing in walk]
+    return ParsedThread(format="reddit", records=records, title=title)
+
+
+def _things(listing: object) -> list[dict[str, Any]]:
+    return objects(mapping(mapping(listing).get("data")).get("children"))
+
+
+def _replies(thing: dict[str, Any]) -> list[dict[str, Any]]:
+    replies = mapping(thing.get("data")).get("replies")
+    return [reply for reply in _things(replies) if reply.get("kind") == "t1"]
+
+
+def _record(fields: dict[str, Any]) -> CommentRecord:
+    """A t1's fields as a record; a reply to the post itself is top level (no parent).
+
+    Only the body makes a tombstone: an author of "[deleted]" alone means the account is gone
+    but the comment still stands.
+    """
+    body = as_text(fields.get("body"))
+    parent = as_id(fields.get("parent_id"))
+    return CommentRecord(
+        text=body or "",
+        platform_id=as_id(fields.get("id")) or _bare(as_id(fields.get("name"))),
+        parent_id=None if parent is None or parent.startswith("t3_") else _bare(parent),
+        author=as_text(fields.get("author")),
+        created_at=iso_utc(fields.get("created_utc")),
+        is_tombstone=is_tombstone_text(body, REDDIT_TOMBSTONES),
+    )
+
+
+def _bare(fullname: str | None) -> str | None:
+    """``t1_abc`` -> ``abc``: ids are kept bare so parents match them."""
+    return fullname.removeprefix("t1_") if fullname else None
