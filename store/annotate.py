@@ -34,13 +34,26 @@ class Event:
         """The comment the change was about (a link's source)."""
         return self.payload.get("cluster", self.payload.get("source"))
 
+    def describe(self) -> str:
+        """A few words for the status line: "tag claim on #3", "#5 rebuts #2"."""
+        payload = self.payload
+        if self.action in ("tag", "untag"):
+            return f"{self.action} {payload.get('name', payload['tag'])} on #{payload['cluster']}"
+        if self.action in ("link", "unlink"):
+            verb = "link" if self.action == "link" else "unlink"
+            return f"{verb} #{payload['source']} {payload['kind']} #{payload['target']}"
+        return f"note on #{payload['cluster']}"
+
 
 def toggle_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
     """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now."""
     with write(db):
         tagged = _has_tag(db, cluster_id, tag_id, annotator)
-        action = "untag" if tagged else "tag"
-        _record_and_apply(db, annotator, action, {"cluster": cluster_id, "tag": tag_id})
+        name = db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
+        if name is None:
+            raise ThreadmarkError(f"there is no tag {tag_id}")
+        payload = {"cluster": cluster_id, "tag": tag_id, "name": name[0]}
+        _record_and_apply(db, annotator, "untag" if tagged else "tag", payload)
     return not tagged
 
 
@@ -82,15 +95,33 @@ def remove_link(
     return True
 
 
-def set_note(db: sqlite_utils.Database, cluster_id: int, annotator: str, text: str) -> None:
-    """Replace this annotator's note on the comment; an empty note removes it."""
+def set_note(
+    db: sqlite_utils.Database,
+    cluster_id: int,
+    annotator: str,
+    text: str,
+    *,
+    original: str | None | object = ...,
+) -> None:
+    """Replace this annotator's note on the comment; an empty note removes it.
+
+    An editor that saved drafts while the user typed passes the note as it was before
+    editing as ``original``, so the journal (and undo) holds one change, not one per key.
+    """
     after = text if text.strip() else None
     with write(db):
-        before = note_text(db, cluster_id, annotator)
+        before = note_text(db, cluster_id, annotator) if original is ... else original
         if before == after:
+            _apply(db, annotator, "note", {"cluster": cluster_id, "after": after})
             return
         payload = {"cluster": cluster_id, "before": before, "after": after}
         _record_and_apply(db, annotator, "note", payload)
+
+
+def save_note_draft(db: sqlite_utils.Database, cluster_id: int, annotator: str, text: str) -> None:
+    """Store the note as it is being typed (not journaled): a killed editor loses one key."""
+    with write(db):
+        _apply(db, annotator, "note", {"cluster": cluster_id, "after": text or None})
 
 
 def note_text(db: sqlite_utils.Database, cluster_id: int, annotator: str) -> str | None:

@@ -42,8 +42,9 @@ def link_candidates(
     wanted = exact_id(query)
     if wanted is not None:
         row = db.execute(
-            f"SELECT id, substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ?",
-            (wanted,),
+            f"SELECT id, substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ? "
+            "AND thread_id = (SELECT thread_id FROM clusters WHERE id = ?)",
+            (wanted, source_id),
         ).fetchone()
         return [Candidate(*row, reason=f"#{wanted}")] if row and wanted != source_id else []
 

@@ -1,0 +1,141 @@
+"""The threadmark Textual app: themes, keymap, and which screen shows what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from store.database import open_database
+from tui.commands import ReaderCommands
+from tui.screens.help import HelpScreen
+from tui.screens.importing import ImportCancelled, ImportScreen
+from tui.screens.reader import ReaderScreen
+from tui.widgets.comment_list import CommentList
+from tui.widgets.comment_panel import CommentPanel, JumpList
+
+# Fallbacks for the app's own theme variables, so any Textual theme works too.
+THEME_VARIABLE_DEFAULTS = {
+    "tag-chip-foreground": "#000000",
+    "link-marker": "#e3b341",
+    "tombstone": "#8b949e",
+    "duplicate-badge": "#58a6ff",
+    "selected-row-background": "#2d333b",
+    "mark": "#ff7b72",
+}
+
+
+class ThreadmarkApp(App[None]):
+    """Opens one thread of one database for one annotator (importing a file first if asked)."""
+
+    TITLE = "threadmark"
+    COMMANDS = App.COMMANDS | {ReaderCommands}
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path,
+        annotator: str,
+        *,
+        thread_id: int | None = None,
+        import_path: Path | None = None,
+        theme: str | None = None,
+    ) -> None:
+        from themes import load_themes
+        from tui import settings
+
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.annotator = annotator
+        self.db = open_database(self.db_path)
+        self.thread_id = thread_id
+        self.import_path = import_path
+        self.error: str | None = None
+        self.config_dir = settings.config_dir()
+        config = settings.load_config()
+        themes, warnings = load_themes(settings.themes_dir())
+        for loaded in themes:
+            self.register_theme(loaded)
+        state = settings.load_state()
+        self.theme, theme_warning = settings.choose_theme(
+            theme, config, state, set(self.available_themes)
+        )
+        self._startup_warnings = [*warnings, *filter(None, [config.warning, theme_warning])]
+        self.set_keymap(config.keys)
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return THEME_VARIABLE_DEFAULTS
+
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Never markup: a notification often quotes comment or tag text."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def on_mount(self) -> None:
+        for warning in self._startup_warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        if self.import_path is not None:
+            self.push_screen(ImportScreen(self.db_path, self.import_path), self.open_thread)
+        else:
+            self.open_thread(self.thread_id)
+
+    def open_thread(self, thread_id: int | None) -> None:
+        from tui import settings
+
+        if thread_id is None:
+            thread_id = self._last_thread()
+        if thread_id is None:
+            self.exit(return_code=2)
+            self.error = "the database has no thread to open: give a FILE to import"
+            return
+        settings.remember_thread(self.db_path, thread_id)
+        self.push_screen(ReaderScreen(thread_id))
+
+    def _last_thread(self) -> int | None:
+        from tui import settings
+
+        remembered = settings.last_thread(settings.load_state(), self.db_path)
+        row = self.db.execute(
+            "SELECT id FROM threads ORDER BY id = ? DESC, id DESC LIMIT 1", (remembered,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def import_failed(self, error: Exception) -> None:
+        """The first import failed or was cancelled: there is nothing to show, so leave."""
+        if isinstance(error, ImportCancelled):
+            self.error = "import cancelled; nothing was saved"
+            self.exit(return_code=130)
+        else:
+            self.error = str(error)
+            self.exit(return_code=2)
+
+    @property
+    def reader(self) -> ReaderScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, ReaderScreen)), None)
+
+    def watch_theme(self, theme: str) -> None:
+        from tui import settings
+
+        if self.is_mounted:
+            settings.save_state(theme=theme)
+        if self.reader is not None:
+            self.reader.changed()
+
+    def keymap_keys(self, binding: Binding) -> str:
+        """The keys that trigger ``binding`` now (after the user's remapping), for display."""
+        keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+        return ", ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
+
+    def action_help(self) -> None:
+        groups = [
+            ("Thread list", CommentList.BINDINGS),
+            ("Annotating", ReaderScreen.BINDINGS),
+            ("Annotation pane", [*CommentPanel.BINDINGS, *JumpList.BINDINGS]),
+            ("Anywhere", self.BINDINGS),
+        ]
+        self.push_screen(HelpScreen(groups))

@@ -1,0 +1,35 @@
+"""From the command line to the reader: which database, which thread, what to import first."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from store.database import open_database
+from store.ingest import file_sha256, thread_with_sha256
+from store.seeds import seed_thread_path
+
+
+def open_reader(args: argparse.Namespace) -> int:
+    """Run the reader.  With no FILE and an empty database, the bundled seed thread is imported."""
+    from tui.app import ThreadmarkApp
+
+    db = open_database(args.db)
+    try:
+        source = args.file
+        if source is None and not db.execute("SELECT 1 FROM threads LIMIT 1").fetchone():
+            source = seed_thread_path()
+        thread_id = None
+        if source is not None:
+            thread_id = thread_with_sha256(db, file_sha256(source))
+            if thread_id is not None:
+                source = None
+    finally:
+        db.close()
+    app = ThreadmarkApp(
+        args.db, args.annotator, thread_id=thread_id, import_path=source, theme=args.theme
+    )
+    app.run()
+    if app.error:
+        print(f"threadmark: error: {app.error}", file=sys.stderr)
+    return app.return_code or 0

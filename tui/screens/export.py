@@ -1,0 +1,106 @@
+"""``x``: export the thread in any format the core offers, to a file name the user gives."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from store.database import open_database
+from store.errors import ThreadmarkError
+from store.export import EXPORTERS, FILE_SUFFIXES, export
+
+
+def default_file_name(title: str, format: str) -> str:
+    """A file name from the thread title: safe characters only, the format's suffix."""
+    stem = re.sub(r"[^\w.-]+", "-", title.casefold()).strip("-.")[:60] or "thread"
+    return stem + FILE_SUFFIXES[format]
+
+
+class ExportDialog(ModalScreen[Path]):
+    """Pick a format, edit the file name, Enter writes it (in a worker, with its own connection)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_cancel")]
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    ExportDialog > Vertical {
+        width: 76; max-width: 100%; height: auto;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ExportDialog OptionList { height: auto; max-height: 10; border: none; }
+    ExportDialog #export-hint { color: $text-muted; }
+    """
+
+    def __init__(self, db_path: Path, thread_id: int, title: str) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.thread_id = thread_id
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Export this thread as")
+            yield OptionList(*[Option(name, id=name) for name in EXPORTERS], id="export-formats")
+            yield Label("to file")
+            yield Input(default_file_name(self.title_text, "csv"), id="export-path")
+            yield Label("up/down format · enter in the list or the name exports · esc cancels",
+                        id="export-hint")
+
+    def on_mount(self) -> None:
+        formats = self.query_one(OptionList)
+        formats.highlighted = 0
+        formats.focus()
+
+    @property
+    def format(self) -> str:
+        formats = self.query_one(OptionList)
+        return formats.get_option_at_index(formats.highlighted or 0).id
+
+    @on(OptionList.OptionHighlighted)
+    def _format_changed(self, event: OptionList.OptionHighlighted) -> None:
+        path = self.query_one(Input)
+        path.value = str(Path(path.value).with_name(default_file_name(self.title_text, self.format)))
+
+    @on(OptionList.OptionSelected)
+    @on(Input.Submitted)
+    def _start(self) -> None:
+        self.query_one(Input).disabled = True
+        self._export(self.format, Path(self.query_one(Input).value).expanduser())
+
+    @work(thread=True, exclusive=True)
+    def _export(self, format: str, path: Path) -> None:
+        """Runs off the UI thread; a partial file is removed if anything fails."""
+        partial = path.with_name(path.name + ".partial")
+        try:
+            db = open_database(self.db_path, create=False)
+            try:
+                with partial.open("w", encoding="utf-8", newline="") as out:
+                    export(db, format, out, self.thread_id)
+            finally:
+                db.close()
+            partial.replace(path)
+        except (OSError, ThreadmarkError) as error:
+            partial.unlink(missing_ok=True)
+            message = getattr(error, "strerror", None) or str(error)
+            self.app.call_from_thread(self._failed, f"Export failed: {path}: {message}")
+            return
+        self.app.call_from_thread(self._done, path)
+
+    def _done(self, path: Path) -> None:
+        self.app.notify(Text(f"Wrote {path}").plain, timeout=5)
+        self.dismiss(path)
+
+    def _failed(self, message: str) -> None:
+        self.query_one(Input).disabled = False
+        self.app.notify(message, severity="error", timeout=8)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

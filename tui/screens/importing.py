@@ -1,0 +1,77 @@
+"""Importing a thread from inside the reader: a progress bar, and Escape to cancel."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, ProgressBar
+from textual.worker import get_current_worker
+
+from store.database import open_database
+from store.errors import ThreadmarkError
+from store.ingest import prepare, write_import
+
+
+class ImportCancelled(Exception):
+    """Raised from the progress callback so the import stops and its transaction rolls back."""
+
+
+class ImportScreen(ModalScreen[int]):
+    """Dismisses with the new (or existing) thread id; the app decides what failure means."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel import", id="import_cancel")]
+    DEFAULT_CSS = """
+    ImportScreen { align: center middle; }
+    ImportScreen > Vertical {
+        width: 60; max-width: 100%; height: auto;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    ImportScreen ProgressBar { width: 100%; }
+    """
+
+    def __init__(self, db_path: Path, source: Path) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.source = source
+        self.cancelled = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(f"Importing {self.source.name}"))
+            yield Label("reading", id="import-stage")
+            yield ProgressBar(show_eta=False)
+            yield Label("esc cancels", classes="hint")
+
+    def on_mount(self) -> None:
+        self.run_worker(self._import, thread=True, exclusive=True, name="import")
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self.cancelled.is_set() or get_current_worker().is_cancelled:
+            raise ImportCancelled
+        self.app.call_from_thread(self._show_progress, stage, done, total)
+
+    def _show_progress(self, stage: str, done: int, total: int) -> None:
+        self.query_one("#import-stage", Label).update(Text(stage))
+        self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _import(self) -> None:
+        db = open_database(self.db_path)
+        try:
+            prepared = prepare(self.source, progress=self._progress)
+            outcome = write_import(db, prepared, self._progress)
+        except (ThreadmarkError, ImportCancelled) as error:
+            self.app.call_from_thread(self.app.import_failed, error)
+            return
+        finally:
+            db.close()
+        self.app.call_from_thread(self.dismiss, outcome.thread_id)
+
+    def action_cancel(self) -> None:
+        self.cancelled.set()
+        self.query_one("#import-stage", Label).update("cancelling…")

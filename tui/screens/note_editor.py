@@ -1,0 +1,53 @@
+"""``e``: write the selected comment's note.  Saved as you type; Escape closes."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, TextArea
+
+from store.annotate import save_note_draft
+
+
+class NoteEditor(ModalScreen[str]):
+    """Dismisses with the final text; each edit is already stored as a draft."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Save and close", id="note_close"),
+        Binding("ctrl+s", "close", "Save and close", show=False, id="note_save"),
+    ]
+    DEFAULT_CSS = """
+    NoteEditor { align: center middle; }
+    NoteEditor > Vertical {
+        width: 76; max-width: 100%; height: 16; max-height: 90%;
+        border: thick $primary; background: $surface; padding: 0 1;
+    }
+    NoteEditor TextArea { height: 1fr; }
+    NoteEditor #note-hint { color: $text-muted; }
+    """
+
+    def __init__(self, cluster_id: int, text: str) -> None:
+        super().__init__()
+        self.cluster_id = cluster_id
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Note on #{self.cluster_id}")
+            yield TextArea(self.text, soft_wrap=True, id="note-text")
+            yield Label("saved as you type · esc closes", id="note-hint")
+
+    def on_mount(self) -> None:
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    @on(TextArea.Changed)
+    def _save_draft(self, event: TextArea.Changed) -> None:
+        save_note_draft(self.app.db, self.cluster_id, self.app.annotator, event.text_area.text)
+
+    def action_close(self) -> None:
+        self.dismiss(self.query_one(TextArea).text)

@@ -1,0 +1,353 @@
+"""The main screen: the thread on the left, the annotation pane on the right.
+
+Every key that changes something calls one ``store`` function, which commits a transaction
+(the change and its journal row) before this screen redraws: what is shown is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from store import annotate
+from store.codebook import Tag, list_tags
+from store.detail import comment_detail
+from store.errors import ThreadmarkError
+from store.queries import RowFilter, ThreadView
+from store.stats import thread_stats
+from tui.widgets.comment_list import CommentList
+from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.progress_header import ProgressHeader
+
+LINK_KEYS = {"rebuts": "r", "supports": "s", "undercuts": "u"}
+
+
+class ReaderScreen(Screen):
+    """One thread, read and annotated by one annotator."""
+
+    BINDINGS = [
+        Binding("n", "next_untagged", "Next untagged", id="next_untagged"),
+        Binding("N", "previous_untagged", "Prev untagged", show=False, id="previous_untagged"),
+        *[
+            Binding(key, f"toggle_hotkey('{key}')", f"Toggle tag {key}", show=False, id=f"tag_{key}")
+            for key in "123456789"
+        ],
+        Binding("t", "tag_picker", "Tag", id="tag_picker"),
+        *[
+            Binding(key, f"link('{kind}')", kind.capitalize(), show=kind == "rebuts", id=f"link_{kind}")
+            for kind, key in LINK_KEYS.items()
+        ],
+        Binding("m", "mark", "Mark", show=False, id="mark"),
+        Binding("e", "edit_note", "Note", id="edit_note"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("f", "filter", "Filter", id="filter"),
+        Binding("z", "undo", "Undo", id="undo"),
+        Binding("Z", "redo", "Redo", show=False, id="redo"),
+        Binding("d", "toggle_tombstones", "Deleted", show=False, id="toggle_tombstones"),
+        Binding("x", "export", "Export", id="export"),
+        Binding("tab", "switch_pane", "Pane", show=False, id="switch_pane"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+    ]
+    DEFAULT_CSS = """
+    ReaderScreen #panes { height: 1fr; }
+    ReaderScreen CommentList { width: 1fr; border-right: solid $panel-lighten-2; }
+    ReaderScreen CommentPanel { width: 1fr; }
+    ReaderScreen CommentList:focus { border-right: solid $primary; }
+    """
+
+    def __init__(self, thread_id: int) -> None:
+        super().__init__()
+        self.thread_id = thread_id
+        self.row_filter = RowFilter()
+
+    @property
+    def db(self):
+        return self.app.db
+
+    @property
+    def annotator(self) -> str:
+        return self.app.annotator
+
+    def compose(self) -> ComposeResult:
+        self.tags: list[Tag] = list_tags(self.db)
+        yield ProgressHeader()
+        with Horizontal(id="panes"):
+            yield CommentList(self._view(), self.tags, id="comments")
+            yield CommentPanel(id="panel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.comment_list.focus()
+        self._refresh_header()
+        self._show_selected()
+
+    @property
+    def comment_list(self) -> CommentList:
+        return self.query_one(CommentList)
+
+    @property
+    def selected_id(self) -> int | None:
+        row = self.comment_list.selected
+        return row.id if row else None
+
+    def _view(self) -> ThreadView:
+        return ThreadView(self.db, self.thread_id, self.annotator, self.row_filter)
+
+    # -- keeping the panes current ------------------------------------------------------
+
+    @on(CommentList.Highlighted)
+    def _on_highlight(self, event: CommentList.Highlighted) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        cluster_id = self.selected_id
+        detail = comment_detail(self.db, cluster_id, self.annotator) if cluster_id else None
+        self.query_one(CommentPanel).show(detail, ansi=self.app.current_theme.ansi)
+
+    def _refresh_header(self) -> None:
+        title = self.db.execute("SELECT title FROM threads WHERE id = ?", (self.thread_id,))
+        annotated = self.db.execute(
+            "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
+            "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ?",
+            (self.thread_id, self.annotator),
+        ).fetchone()[0]
+        unique = thread_stats(self.db, self.thread_id)["unique"]
+        self.query_one(ProgressHeader).show(title.fetchone()[0], annotated, unique, self.annotator)
+        self.comment_list.border_title = self._filter_title()
+
+    def _filter_title(self) -> str:
+        shown = self.comment_list.row_count
+        if self.row_filter.is_everything:
+            return f"{shown} comments"
+        return f"{shown} shown · {self._describe_filter()} · esc clears"
+
+    def _describe_filter(self) -> str:
+        parts = []
+        if self.row_filter.search:
+            parts.append(f"search “{self.row_filter.search}”")
+        if self.row_filter.tag_id is not None:
+            name = next((t.name for t in self.tags if t.id == self.row_filter.tag_id), "?")
+            parts.append(f"tag {name}")
+        if self.row_filter.untagged:
+            parts.append("untagged")
+        if self.row_filter.has_links:
+            parts.append("has links")
+        if self.row_filter.hide_tombstones:
+            parts.append("deleted hidden")
+        return ", ".join(parts)
+
+    def changed(self, cluster_id: int | None = None) -> None:
+        """Redraw after a committed change."""
+        self.comment_list.reload()
+        self._refresh_header()
+        self._show_selected()
+
+    def apply_filter(self, row_filter: RowFilter) -> None:
+        keep = self.selected_id
+        self.row_filter = row_filter
+        self.comment_list.set_view(self._view(), keep=keep)
+        self._refresh_header()
+        if self.comment_list.row_count == 0:
+            self.notify("Nothing matches; esc clears the filter.", severity="warning")
+
+    def jump_to(self, cluster_id: int) -> None:
+        """Select a comment, clearing the filter if it hides it."""
+        if not self.comment_list.select_cluster(cluster_id):
+            exists = self.db.execute(
+                "SELECT 1 FROM clusters WHERE id = ? AND thread_id = ?",
+                (cluster_id, self.thread_id),
+            ).fetchone()
+            if not exists:
+                self.notify(f"No comment #{cluster_id} in this thread.", severity="warning")
+                return
+            self.apply_filter(RowFilter())
+            self.comment_list.select_cluster(cluster_id)
+        self.comment_list.focus()
+
+    @on(JumpList.Jump)
+    def _on_jump(self, event: JumpList.Jump) -> None:
+        self.jump_to(event.cluster_id)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _require_selection(self) -> int | None:
+        cluster_id = self.selected_id
+        if cluster_id is None:
+            self.notify("No comment selected.", severity="warning")
+        return cluster_id
+
+    def action_next_untagged(self, step: int = 1) -> None:
+        index = self.comment_list.view.next_untagged(self.comment_list.cursor, step)
+        if index is None:
+            self.notify("No untagged comment " + ("below." if step > 0 else "above."))
+        else:
+            self.comment_list.cursor = index
+
+    def action_previous_untagged(self) -> None:
+        self.action_next_untagged(-1)
+
+    def action_toggle_hotkey(self, hotkey: str) -> None:
+        tag = next((tag for tag in self.tags if tag.hotkey == hotkey), None)
+        if tag is None:
+            self.notify(f"No tag has hotkey {hotkey}; t opens the tag picker.", severity="warning")
+            return
+        self.toggle_tag(tag)
+
+    def toggle_tag(self, tag: Tag) -> None:
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return
+        tagged = annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
+        self.changed(cluster_id)
+        self.notify(f"{'Tagged' if tagged else 'Untagged'} #{cluster_id} {tag.name}", timeout=2)
+
+    def action_tag_picker(self) -> None:
+        from tui.screens.tag_picker import TagPicker
+
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return
+        self.app.push_screen(TagPicker(self.tags, cluster_id), self._picked_tag)
+
+    def _picked_tag(self, choice: Tag | str | None) -> None:
+        if choice is None:
+            return
+        if isinstance(choice, str):
+            try:
+                choice = annotate.create_tag(self.db, choice, self.annotator)
+            except ThreadmarkError as error:
+                self.notify(str(error), severity="error")
+                return
+            self.tags = list_tags(self.db)
+            self.comment_list.set_tags(self.tags)
+            self.notify(f"New tag {choice.name}" + (f" (key {choice.hotkey})" if choice.hotkey else ""))
+        self.toggle_tag(choice)
+
+    def action_mark(self) -> None:
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return
+        marked = self.comment_list.marked
+        self.comment_list.marked = None if marked == cluster_id else cluster_id
+        self.comment_list.reload()
+        if self.comment_list.marked:
+            self.notify(f"Marked #{cluster_id}: select another comment, then r, s or u links it.")
+        else:
+            self.notify("Mark cleared.")
+
+    def action_link(self, kind: str) -> None:
+        from tui.screens.link_picker import LinkPicker
+
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return
+        marked = self.comment_list.marked
+        if marked is not None and marked != cluster_id:
+            self.comment_list.marked = None
+            self._make_link(marked, cluster_id, kind)
+            return
+        self.app.push_screen(
+            LinkPicker(self.db, cluster_id, kind),
+            lambda target: target is not None and self._make_link(cluster_id, target, kind),
+        )
+
+    def _make_link(self, source: int, target: int, kind: str) -> None:
+        try:
+            made = annotate.add_link(self.db, source, target, kind, self.annotator)
+        except ThreadmarkError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.changed(source)
+        if made:
+            self.notify(f"#{source} {kind} #{target}", timeout=3)
+        else:
+            self.notify(f"#{source} already {kind} #{target}.", severity="warning")
+
+    def action_edit_note(self) -> None:
+        from tui.screens.note_editor import NoteEditor
+
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return
+        original = annotate.note_text(self.db, cluster_id, self.annotator)
+        self.app.push_screen(
+            NoteEditor(cluster_id, original or ""),
+            lambda text: self._save_note(cluster_id, original, text),
+        )
+
+    def _save_note(self, cluster_id: int, original: str | None, text: str | None) -> None:
+        if text is None:
+            return
+        annotate.set_note(self.db, cluster_id, self.annotator, text, original=original)
+        self.changed(cluster_id)
+
+    def action_search(self) -> None:
+        from tui.screens.search import SearchPrompt
+
+        self.app.push_screen(
+            SearchPrompt(self.row_filter.search or ""),
+            lambda query: query is not None
+            and self.apply_filter(replace(self.row_filter, search=query or None)),
+        )
+
+    def action_filter(self) -> None:
+        from tui.screens.filter import FilterPicker
+
+        self.app.push_screen(FilterPicker(self.tags, self.row_filter), self._picked_filter)
+
+    def _picked_filter(self, row_filter: RowFilter | None) -> None:
+        if row_filter is not None:
+            self.apply_filter(row_filter)
+
+    def action_clear_filter(self) -> None:
+        if not self.row_filter.is_everything:
+            self.apply_filter(RowFilter())
+
+    def action_toggle_tombstones(self) -> None:
+        hide = not self.row_filter.hide_tombstones
+        self.apply_filter(replace(self.row_filter, hide_tombstones=hide))
+        self.notify("Deleted comments hidden." if hide else "Deleted comments shown.", timeout=2)
+
+    def action_undo(self) -> None:
+        self._replay(annotate.undo, "Undid", "Nothing to undo.")
+
+    def action_redo(self) -> None:
+        self._replay(annotate.redo, "Redid", "Nothing to redo.")
+
+    def _replay(self, step, verb: str, nothing: str) -> None:
+        event = step(self.db, self.annotator)
+        if event is None:
+            self.notify(nothing, severity="warning", timeout=2)
+            return
+        if event.cluster_id is not None:
+            self.comment_list.select_cluster(event.cluster_id)
+        self.changed(event.cluster_id)
+        self.notify(f"{verb} {event.describe()}", timeout=3)
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportDialog
+
+        self.app.push_screen(ExportDialog(self.app.db_path, self.thread_id, self._thread_title()))
+
+    def _thread_title(self) -> str:
+        return self.db.execute(
+            "SELECT title FROM threads WHERE id = ?", (self.thread_id,)
+        ).fetchone()[0]
+
+    def action_switch_pane(self) -> None:
+        """Tab: from the list to the annotation pane (its links, if any) and back."""
+        focused = self.focused
+        panel = self.query_one(CommentPanel)
+        jumps = self.query_one(JumpList)
+        if isinstance(focused, CommentList):
+            panel.focus()
+        elif focused is panel and jumps.option_count:
+            jumps.focus()
+        else:
+            self.comment_list.focus()

@@ -1,0 +1,172 @@
+"""The annotation pane: the selected comment in full, where it occurs, its tags, links and note.
+
+Every piece of comment text goes through :func:`inert` into a ``rich.text.Text`` built from
+plain strings, so markup in a comment is shown literally and no control character is drawn.
+"""
+
+from __future__ import annotations
+
+from rich.color import Color as RichColor
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.detail import CommentDetail, LinkedComment
+from tui.inert import inert, one_line
+
+TEXT_SHOWN = 20_000  # characters of a huge comment drawn in the panel
+LINK_WORDS = {
+    # kind: (out, in)
+    "rebuts": ("rebuts", "rebutted by"),
+    "supports": ("supports", "supported by"),
+    "undercuts": ("undercuts", "undercut by"),
+    "rephrases": ("rephrases", "rephrased by"),
+    "quotes": ("quotes", "quoted by"),
+}
+
+
+def _section(title: str) -> Text:
+    return Text(f"\n{title}\n", style="bold")
+
+
+class JumpList(OptionList):
+    """The comments this one links to or from, its parent and replies: Enter goes there."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="jump_down"),
+        Binding("k", "cursor_up", "Up", show=False, id="jump_up"),
+    ]
+
+    class Jump(Message):
+        def __init__(self, cluster_id: int) -> None:
+            super().__init__()
+            self.cluster_id = cluster_id
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Jump(int(event.option.id)))
+
+
+class CommentPanel(VerticalScroll, can_focus=True):
+    """Scrolls with j/k when focused; its jump list takes focus with tab."""
+
+    BINDINGS = [
+        Binding("j", "scroll_down", "Scroll down", show=False, id="panel_down"),
+        Binding("k", "scroll_up", "Scroll up", show=False, id="panel_up"),
+    ]
+    DEFAULT_CSS = """
+    CommentPanel { padding: 0 1; background: $surface; }
+    CommentPanel #panel-header { color: $text-muted; }
+    CommentPanel #panel-text { margin-top: 1; }
+    CommentPanel .tombstone { color: $tombstone; text-style: italic; }
+    CommentPanel JumpList { height: auto; max-height: 12; border: none; padding: 0; }
+    CommentPanel JumpList.-empty { display: none; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="panel-header")
+        yield Static(id="panel-text")
+        yield Static(id="panel-facts")
+        yield JumpList(id="panel-jumps")
+
+    def show(self, detail: CommentDetail | None, *, ansi: bool = False) -> None:
+        """Fill the pane with one comment (or say there is none)."""
+        header = self.query_one("#panel-header", Static)
+        body = self.query_one("#panel-text", Static)
+        facts = self.query_one("#panel-facts", Static)
+        jumps = self.query_one(JumpList)
+        jumps.clear_options()
+        if detail is None:
+            header.update(Text("No comment selected: this view is empty."))
+            body.update(Text(""))
+            facts.update(Text(""))
+            jumps.add_class("-empty")
+            return
+        header.update(self._header(detail))
+        body.set_class(detail.tombstone, "tombstone")
+        body.update(self._body(detail))
+        facts.update(self._facts(detail, ansi))
+        options = self._jumps(detail)
+        jumps.add_options(options)
+        jumps.set_class(not options, "-empty")
+        self.scroll_home(animate=False)
+
+    @staticmethod
+    def _header(detail: CommentDetail) -> Text:
+        parts = [f"#{detail.id}"]
+        if detail.author:
+            parts.append(inert(detail.author))
+        if detail.created_at:
+            parts.append(detail.created_at)
+        if detail.size > 1:
+            parts.append(f"x{detail.size} ({detail.method})")
+        if detail.tombstone:
+            parts.append("deleted")
+        return Text(" · ".join(parts))
+
+    @staticmethod
+    def _body(detail: CommentDetail) -> Text:
+        text = inert(detail.text[:TEXT_SHOWN], multiline=True)
+        if len(detail.text) > TEXT_SHOWN:
+            text += f"\n\n[{len(detail.text) - TEXT_SHOWN:,} more characters: export to read all]"
+        return Text(text)
+
+    @staticmethod
+    def _facts(detail: CommentDetail, ansi: bool) -> Text:
+        facts = Text()
+        facts.append_text(_section("Tags"))
+        if detail.tags:
+            for tag in detail.tags:
+                color = RichColor.parse(tag.color)
+                if ansi:
+                    color = color.downgrade(3)  # ColorSystem.STANDARD
+                facts.append(f" {tag.hotkey or '·'} {inert(tag.name)} ", style=f"on {color.name}")
+                facts.append(" ")
+        else:
+            facts.append("none yet: 1-9 or t", style="dim")
+        facts.append_text(_section("Note"))
+        if detail.note:
+            facts.append(inert(detail.note, multiline=True))
+        else:
+            facts.append("none: e to write one", style="dim")
+        facts.append_text(_section(f"Occurs {detail.size}x"))
+        for occurrence in detail.occurrences:
+            where = f"#{occurrence.position}"
+            who = f" {inert(occurrence.author)}" if occurrence.author else ""
+            when = f" {occurrence.created_at}" if occurrence.created_at else ""
+            how = f" ({occurrence.folded})" if occurrence.folded else ""
+            facts.append(f"  position {where}{who}{when}{how}\n")
+        if detail.size > len(detail.occurrences):
+            facts.append(f"  … and {detail.size - len(detail.occurrences)} more\n", style="dim")
+        if detail.variants:
+            facts.append_text(_section("Near-duplicate variants"))
+            for variant in detail.variants:
+                facts.append(f"  {one_line(variant, 200)}\n")
+        return facts
+
+    @staticmethod
+    def _jumps(detail: CommentDetail) -> list[Option]:
+        options: list[Option] = []
+
+        def add(prefix: str, other: int, snippet: str) -> None:
+            label = Text(f"{prefix} #{other}  ", style="bold")
+            label.append(one_line(snippet, 60))
+            options.append(Option(label, id=str(other)))
+
+        for link in detail.links_out:
+            add(_link_words(link)[0], link.other, link.snippet)
+        for link in detail.links_in:
+            add(_link_words(link)[1], link.other, link.snippet)
+        if detail.parent:
+            add("reply to", *detail.parent)
+        for reply_id, snippet in detail.replies:
+            add("replied by", reply_id, snippet)
+        return options
+
+
+def _link_words(link: LinkedComment) -> tuple[str, str]:
+    return LINK_WORDS.get(link.kind, (link.kind, f"{link.kind} (in)"))
