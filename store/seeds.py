@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 SEED_THREAD_NAME = "000_661a8b21aa12c001.txt"
+SEED_THREAD_TITLE = "AI and copyright (a Lemmy thread, scraped twice)"
 
 
 def seeds_dir() -> Path:

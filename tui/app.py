@@ -32,9 +32,16 @@ class ThreadmarkApp(App[None]):
     TITLE = "threadmark"
     COMMANDS = App.COMMANDS | {ReaderCommands}
     BINDINGS = [
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", tooltip="This list of keys", id="help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            tooltip="Command palette: themes, filters, export, jump to #N",
+            id="command_palette",
+        ),
+        Binding("q", "quit", "Quit", tooltip="Quit (everything is already saved)", id="quit"),
     ]
 
     def __init__(
@@ -44,6 +51,7 @@ class ThreadmarkApp(App[None]):
         *,
         thread_id: int | None = None,
         import_path: Path | None = None,
+        import_title: str | None = None,
         theme: str | None = None,
     ) -> None:
         from themes import load_themes
@@ -55,6 +63,7 @@ class ThreadmarkApp(App[None]):
         self.db = open_database(self.db_path)
         self.thread_id = thread_id
         self.import_path = import_path
+        self.import_title = import_title
         self.error: str | None = None
         self.config_dir = settings.config_dir()
         config = settings.load_config()
@@ -71,8 +80,15 @@ class ThreadmarkApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return THEME_VARIABLE_DEFAULTS
 
-    def notify(self, message: str, *, title: str = "", severity="information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity="information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Never markup: a notification often quotes comment or tag text."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
@@ -80,7 +96,9 @@ class ThreadmarkApp(App[None]):
         for warning in self._startup_warnings:
             self.notify(warning, severity="warning", timeout=8)
         if self.import_path is not None:
-            self.push_screen(ImportScreen(self.db_path, self.import_path), self.open_thread)
+            self.push_screen(
+                ImportScreen(self.db_path, self.import_path, self.import_title), self.open_thread
+            )
         else:
             self.open_thread(self.thread_id)
 
@@ -138,4 +156,6 @@ class ThreadmarkApp(App[None]):
             ("Annotation pane", [*CommentPanel.BINDINGS, *JumpList.BINDINGS]),
             ("Anywhere", self.BINDINGS),
         ]
-        self.push_screen(HelpScreen(groups))
+        reader = self.reader
+        tags = {tag.hotkey: tag.name for tag in reader.tags if tag.hotkey} if reader else {}
+        self.push_screen(HelpScreen(groups, tags))

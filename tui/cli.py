@@ -49,7 +49,9 @@ def default_annotator() -> str:
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--db", type=Path, default=None,
+        "--db",
+        type=Path,
+        default=None,
         help="database file (default: $THREADMARK_DB, else threadmark.db in the data directory)",
     )
 
@@ -60,8 +62,8 @@ def _add_thread(parser: argparse.ArgumentParser) -> None:
 
 def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     """The reader's parser, and one parser per subcommand."""
-    from store.readers import FORMATS
     from store.export import EXPORTERS
+    from store.readers import FORMATS
 
     reader = ArgumentParser(
         prog="threadmark",
@@ -72,16 +74,26 @@ def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     _add_db(reader)
     reader.add_argument("--annotator", default=None, help="your name on annotations")
     reader.add_argument("--theme", default=None, help="colour theme (remembered)")
-    reader.add_argument("--version", action="version", version=f"threadmark {version('threadmark')}")
+    reader.add_argument(
+        "--version", action="version", version=f"threadmark {version('threadmark')}"
+    )
 
     importer = ArgumentParser(prog="threadmark import", description="Import threads.")
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _add_db(importer)
     importer.add_argument("--format", default="auto", choices=("auto", *FORMATS))
-    importer.add_argument("--split", default="lines", choices=("lines", "paragraphs"),
-                          help="plain text: one comment per line, or per blank-line paragraph")
-    importer.add_argument("--threshold", type=float, default=90.0,
-                          help="near-duplicate similarity, 0-100 (default 90)")
+    importer.add_argument(
+        "--split",
+        default="lines",
+        choices=("lines", "paragraphs"),
+        help="plain text: one comment per line, or per blank-line paragraph",
+    )
+    importer.add_argument(
+        "--threshold",
+        type=float,
+        default=90.0,
+        help="near-duplicate similarity, 0-100 (default 90)",
+    )
     importer.add_argument("--title", default=None, help="thread title (default: from the file)")
 
     stats = ArgumentParser(prog="threadmark stats", description="Count comments and annotations.")
@@ -105,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"threadmark: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("threadmark: interrupted; nothing was saved from the unfinished step", file=sys.stderr)
+        print(
+            "threadmark: interrupted; nothing was saved from the unfinished step", file=sys.stderr
+        )
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `threadmark export ... | head`: the reader went away, which is not an error.
@@ -143,8 +157,12 @@ def cmd_import(args: argparse.Namespace) -> int:
         with import_progress(f"reading {path.name}") as progress:
             prepared_imports.append(
                 prepare(
-                    path, format=args.format, split=args.split, threshold=args.threshold,
-                    title=args.title, progress=progress,
+                    path,
+                    format=args.format,
+                    split=args.split,
+                    threshold=args.threshold,
+                    title=args.title,
+                    progress=progress,
                 )
             )
     for prepared in prepared_imports:
@@ -212,9 +230,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _check_thread(db, thread_id: int | None) -> None:
-    if thread_id is not None and not db.execute(
-        "SELECT 1 FROM threads WHERE id = ?", (thread_id,)
-    ).fetchone():
+    if (
+        thread_id is not None
+        and not db.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone()
+    ):
         raise ThreadmarkError(f"no thread {thread_id} in the database")
 
 

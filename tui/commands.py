@@ -20,7 +20,11 @@ class ReaderCommands(Provider):
         commands: list[tuple[str, object, str]] = [
             ("Show everything", partial(screen.apply_filter, RowFilter()), "clear every filter"),
             ("Show untagged comments", partial(screen.apply_filter, RowFilter(untagged=True)), ""),
-            ("Show comments with links", partial(screen.apply_filter, RowFilter(has_links=True)), ""),
+            (
+                "Show comments with links",
+                partial(screen.apply_filter, RowFilter(has_links=True)),
+                "",
+            ),
             ("Show or hide deleted comments", screen.action_toggle_tombstones, "d"),
             ("Export…", screen.action_export, "x"),
             ("Help: every key", self.app.action_help, "?"),

@@ -7,7 +7,7 @@ import sys
 
 from store.database import open_database
 from store.ingest import file_sha256, thread_with_sha256
-from store.seeds import seed_thread_path
+from store.seeds import SEED_THREAD_TITLE, seed_thread_path
 
 
 def open_reader(args: argparse.Namespace) -> int:
@@ -16,9 +16,9 @@ def open_reader(args: argparse.Namespace) -> int:
 
     db = open_database(args.db)
     try:
-        source = args.file
+        source, title = args.file, None
         if source is None and not db.execute("SELECT 1 FROM threads LIMIT 1").fetchone():
-            source = seed_thread_path()
+            source, title = seed_thread_path(), SEED_THREAD_TITLE
         thread_id = None
         if source is not None:
             thread_id = thread_with_sha256(db, file_sha256(source))
@@ -27,7 +27,12 @@ def open_reader(args: argparse.Namespace) -> int:
     finally:
         db.close()
     app = ThreadmarkApp(
-        args.db, args.annotator, thread_id=thread_id, import_path=source, theme=args.theme
+        args.db,
+        args.annotator,
+        thread_id=thread_id,
+        import_path=source,
+        import_title=title,
+        theme=args.theme,
     )
     app.run()
     if app.error:

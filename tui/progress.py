@@ -19,8 +19,11 @@ def import_progress(description: str) -> Iterator[ProgressCallback | None]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-        transient=True, console=Console(stderr=True),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        transient=True,
+        console=Console(stderr=True),
     ) as bar:
         task = bar.add_task(description, total=None)
 

@@ -51,8 +51,10 @@ class ExportDialog(ModalScreen[Path]):
             yield OptionList(*[Option(name, id=name) for name in EXPORTERS], id="export-formats")
             yield Label("to file")
             yield Input(default_file_name(self.title_text, "csv"), id="export-path")
-            yield Label("up/down format · enter in the list or the name exports · esc cancels",
-                        id="export-hint")
+            yield Label(
+                "up/down format · enter in the list or the name exports · esc cancels",
+                id="export-hint",
+            )
 
     def on_mount(self) -> None:
         formats = self.query_one(OptionList)
@@ -67,7 +69,9 @@ class ExportDialog(ModalScreen[Path]):
     @on(OptionList.OptionHighlighted)
     def _format_changed(self, event: OptionList.OptionHighlighted) -> None:
         path = self.query_one(Input)
-        path.value = str(Path(path.value).with_name(default_file_name(self.title_text, self.format)))
+        path.value = str(
+            Path(path.value).with_name(default_file_name(self.title_text, self.format))
+        )
 
     @on(OptionList.OptionSelected)
     @on(Input.Submitted)

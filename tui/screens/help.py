@@ -11,8 +11,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def binding_table(app, groups: list[tuple[str, list[Binding]]]) -> Table:
-    """A table of (keys, what it does, binding id), one section per pane."""
+def binding_table(app, groups: list[tuple[str, list[Binding]]], tag_names: dict[str, str]) -> Table:
+    """A table of (keys, what it does, binding id), one section per pane.
+
+    ``tag_names`` maps hotkeys to tag names, so "Toggle the tag with hotkey 1" names it.
+    """
     table = Table(box=None, expand=True, show_header=True, header_style="bold", padding=(0, 1))
     table.add_column("key", no_wrap=True)
     table.add_column("does")
@@ -20,8 +23,11 @@ def binding_table(app, groups: list[tuple[str, list[Binding]]]) -> Table:
     for title, bindings in groups:
         table.add_row(Text(title, style="bold underline"), "", "")
         for binding in bindings:
-            keys = app.keymap_keys(binding)
-            table.add_row(Text(keys), Text(binding.description), Text(binding.id or ""))
+            does = binding.tooltip or binding.description
+            hotkey = (binding.id or "").removeprefix("tag_")
+            if binding.id and binding.id.startswith("tag_") and hotkey in tag_names:
+                does += f" ({tag_names[hotkey]})"
+            table.add_row(Text(app.keymap_keys(binding)), Text(does), Text(binding.id or ""))
     return table
 
 
@@ -39,16 +45,17 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:
+    def __init__(self, groups: list[tuple[str, list[Binding]]], tag_names: dict[str, str]) -> None:
         super().__init__()
         self.groups = groups
+        self.tag_names = tag_names
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(binding_table(self.app, self.groups))
+            yield Static(binding_table(self.app, self.groups, self.tag_names))
             yield Static(
                 Text(
-                    "Remap any key in config.toml, [keys] section: binding_id = \"key1,key2\".\n"
+                    'Remap any key in config.toml, [keys] section: binding_id = "key1,key2".\n'
                     f"Config folder: {self.app.config_dir}",
                     style="dim",
                 )

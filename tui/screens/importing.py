@@ -35,10 +35,11 @@ class ImportScreen(ModalScreen[int]):
     ImportScreen ProgressBar { width: 100%; }
     """
 
-    def __init__(self, db_path: Path, source: Path) -> None:
+    def __init__(self, db_path: Path, source: Path, title: str | None = None) -> None:
         super().__init__()
         self.db_path = db_path
         self.source = source
+        self.title_text = title
         self.cancelled = threading.Event()
 
     def compose(self) -> ComposeResult:
@@ -63,7 +64,7 @@ class ImportScreen(ModalScreen[int]):
     def _import(self) -> None:
         db = open_database(self.db_path)
         try:
-            prepared = prepare(self.source, progress=self._progress)
+            prepared = prepare(self.source, title=self.title_text, progress=self._progress)
             outcome = write_import(db, prepared, self._progress)
         except (ThreadmarkError, ImportCancelled) as error:
             self.app.call_from_thread(self.app.import_failed, error)

@@ -26,7 +26,7 @@ class LinkPicker(Picker[int]):
     def options(self, query: str) -> list[Option]:
         options = []
         for candidate in link_candidates(self.db, self.source_id, query):
-            label = Text(f"#{candidate.id:<5} ", style="bold")
+            label = Text(f"#{candidate.id:<5} ", style="bold", no_wrap=True, overflow="ellipsis")
             label.append(f"{candidate.reason:>6}  ", style="dim")
             if candidate.author:
                 label.append(one_line(candidate.author, 16) + " ", style="italic")

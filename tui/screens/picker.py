@@ -83,9 +83,7 @@ class Picker(ModalScreen[Choice | None], Generic[Choice]):
     def _submitted(self, event: Input.Submitted) -> None:
         options = self.query_one(OptionList)
         highlighted = options.highlighted
-        option_id = (
-            options.get_option_at_index(highlighted).id if highlighted is not None else None
-        )
+        option_id = options.get_option_at_index(highlighted).id if highlighted is not None else None
         self._finish(option_id, event.value)
 
     @on(OptionList.OptionSelected)

@@ -32,27 +32,91 @@ class ReaderScreen(Screen):
     """One thread, read and annotated by one annotator."""
 
     BINDINGS = [
-        Binding("n", "next_untagged", "Next untagged", id="next_untagged"),
-        Binding("N", "previous_untagged", "Prev untagged", show=False, id="previous_untagged"),
+        Binding(
+            "n",
+            "next_untagged",
+            "Untagged",
+            show=False,
+            tooltip="Next comment you have not tagged",
+            id="next_untagged",
+        ),
+        Binding(
+            "N",
+            "previous_untagged",
+            "Prev untagged",
+            show=False,
+            tooltip="Previous comment you have not tagged",
+            id="previous_untagged",
+        ),
         *[
-            Binding(key, f"toggle_hotkey('{key}')", f"Toggle tag {key}", show=False, id=f"tag_{key}")
+            Binding(
+                key,
+                f"toggle_hotkey('{key}')",
+                f"Tag {key}",
+                show=False,
+                tooltip=f"Toggle the tag with hotkey {key}",
+                id=f"tag_{key}",
+            )
             for key in "123456789"
         ],
-        Binding("t", "tag_picker", "Tag", id="tag_picker"),
+        Binding(
+            "t",
+            "tag_picker",
+            "Tag",
+            tooltip="Tag picker: search the codebook or create a tag",
+            id="tag_picker",
+        ),
         *[
-            Binding(key, f"link('{kind}')", kind.capitalize(), show=kind == "rebuts", id=f"link_{kind}")
+            Binding(
+                key,
+                f"link('{kind}')",
+                "Link" if kind == "rebuts" else kind.capitalize(),
+                show=kind == "rebuts",
+                tooltip=f"Link: the selected comment {kind} another",
+                id=f"link_{kind}",
+            )
             for kind, key in LINK_KEYS.items()
         ],
-        Binding("m", "mark", "Mark", show=False, id="mark"),
-        Binding("e", "edit_note", "Note", id="edit_note"),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("f", "filter", "Filter", id="filter"),
-        Binding("z", "undo", "Undo", id="undo"),
-        Binding("Z", "redo", "Redo", show=False, id="redo"),
-        Binding("d", "toggle_tombstones", "Deleted", show=False, id="toggle_tombstones"),
-        Binding("x", "export", "Export", id="export"),
-        Binding("tab", "switch_pane", "Pane", show=False, id="switch_pane"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding(
+            "m",
+            "mark",
+            "Mark",
+            show=False,
+            tooltip="Mark this comment; a link key then links it to the selected one",
+            id="mark",
+        ),
+        Binding("e", "edit_note", "Note", tooltip="Edit your note on the comment", id="edit_note"),
+        Binding("slash", "search", "Search", tooltip="Full-text search", id="search"),
+        Binding(
+            "f", "filter", "Filter", tooltip="Show only untagged, linked, or one tag", id="filter"
+        ),
+        Binding("z", "undo", "Undo", tooltip="Undo your last change", id="undo"),
+        Binding("Z", "redo", "Redo", show=False, tooltip="Redo what you undid", id="redo"),
+        Binding(
+            "d",
+            "toggle_tombstones",
+            "Deleted",
+            show=False,
+            tooltip="Show or hide deleted comments",
+            id="toggle_tombstones",
+        ),
+        Binding("x", "export", "Export", tooltip="Export dialog", id="export"),
+        Binding(
+            "tab",
+            "switch_pane",
+            "Pane",
+            show=False,
+            tooltip="Switch pane: list, annotation pane, its links",
+            id="switch_pane",
+        ),
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            show=False,
+            tooltip="Clear the filter or search",
+            id="clear_filter",
+        ),
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
@@ -80,7 +144,7 @@ class ReaderScreen(Screen):
         with Horizontal(id="panes"):
             yield CommentList(self._view(), self.tags, id="comments")
             yield CommentPanel(id="panel")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.comment_list.focus()
@@ -226,7 +290,9 @@ class ReaderScreen(Screen):
                 return
             self.tags = list_tags(self.db)
             self.comment_list.set_tags(self.tags)
-            self.notify(f"New tag {choice.name}" + (f" (key {choice.hotkey})" if choice.hotkey else ""))
+            self.notify(
+                f"New tag {choice.name}" + (f" (key {choice.hotkey})" if choice.hotkey else "")
+            )
         self.toggle_tag(choice)
 
     def action_mark(self) -> None:
@@ -292,8 +358,10 @@ class ReaderScreen(Screen):
 
         self.app.push_screen(
             SearchPrompt(self.row_filter.search or ""),
-            lambda query: query is not None
-            and self.apply_filter(replace(self.row_filter, search=query or None)),
+            lambda query: (
+                query is not None
+                and self.apply_filter(replace(self.row_filter, search=query or None))
+            ),
         )
 
     def action_filter(self) -> None:

@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 from store.codebook import Tag
 from tui.inert import one_line
 from tui.screens.picker import Picker
+from tui.tag_colors import chip_style
 
 NEW_TAG = "new"
 
@@ -44,7 +45,10 @@ class TagPicker(Picker[Tag | str]):
         if name and not any(tag.name.casefold() == name.casefold() for tag in self.tags):
             options.append(Option(Text(f"+ create tag “{one_line(name, 60)}”"), id=NEW_TAG))
         for tag in self.ranked(query):
-            label = Text(f" {tag.hotkey or ' '} ", style=f"bold on {tag.color}")
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(
+                f" {tag.hotkey or ' '} ", style=chip_style(tag, ansi=self.app.current_theme.ansi)
+            )
             label.append(f" {one_line(tag.name, 30)}")
             if tag.description:
                 label.append(f"  {one_line(tag.description, 60)}", style="dim")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from rich.color import Color as RichColor
-from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -24,6 +22,7 @@ from textual.strip import Strip
 from store.codebook import Tag
 from store.queries import Row, ThreadView
 from tui.inert import one_line
+from tui.tag_colors import chip_style
 
 BLOCK_ROWS = 100
 BLOCKS_KEPT = 16
@@ -36,12 +35,30 @@ class CommentList(ScrollView, can_focus=True):
     """Unique comments of a thread in thread order; the cursor row is the selected comment."""
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False, id="cursor_down"),
-        Binding("k,up", "cursor_up", "Up", show=False, id="cursor_up"),
-        Binding("g,home", "cursor_first", "First", show=False, id="cursor_first"),
-        Binding("G,end", "cursor_last", "Last", show=False, id="cursor_last"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding(
+            "j,down", "cursor_down", "Down", show=False, tooltip="Next comment", id="cursor_down"
+        ),
+        Binding("k,up", "cursor_up", "Up", show=False, tooltip="Previous comment", id="cursor_up"),
+        Binding(
+            "g,home",
+            "cursor_first",
+            "First",
+            show=False,
+            tooltip="First comment",
+            id="cursor_first",
+        ),
+        Binding(
+            "G,end", "cursor_last", "Last", show=False, tooltip="Last comment", id="cursor_last"
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            tooltip="A screen down",
+            id="page_down",
+        ),
+        Binding("pageup", "page_up", "Page up", show=False, tooltip="A screen up", id="page_up"),
     ]
     COMPONENT_CLASSES = {
         "comment-list--cursor",
@@ -56,7 +73,7 @@ class CommentList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     CommentList { background: $surface; }
     CommentList > .comment-list--cursor { background: $selected-row-background; }
-    CommentList:focus > .comment-list--cursor { background: $selected-row-background; text-style: bold; }
+    CommentList:focus > .comment-list--cursor { text-style: bold; }
     CommentList > .comment-list--id { color: $text-muted; }
     CommentList > .comment-list--author { color: $secondary; text-style: bold; }
     CommentList > .comment-list--badge { color: $duplicate-badge; text-style: bold; }
@@ -229,6 +246,7 @@ class CommentList(ScrollView, can_focus=True):
     def _markers(self, row: Row, base: Style, style) -> list[Segment]:
         """Link and note markers, then a chip per tag in the tag's colour, for the row's end."""
         segments: list[Segment] = []
+        ansi = self.app.current_theme.ansi
         if row.links_out or row.links_in:
             arrow = "⇄" if row.links_out and row.links_in else ("→" if row.links_out else "←")
             segments.append(Segment(f" {arrow}", style("link")))
@@ -239,14 +257,6 @@ class CommentList(ScrollView, can_focus=True):
             if tag is None:
                 continue
             segments.append(Segment(" ", base))
-            segments.append(
-                Segment(one_line(tag.name, CHIP_CHARS), style("chip") + Style(bgcolor=self._color(tag)))
-            )
+            chip = chip_style(tag, ansi=ansi, foreground=style("chip").color)
+            segments.append(Segment(one_line(tag.name, CHIP_CHARS), base + chip))
         return segments
-
-    def _color(self, tag: Tag) -> RichColor:
-        """A tag's colour, folded to the nearest of the 16 ANSI colours under an ANSI theme."""
-        color = RichColor.parse(tag.color)
-        if self.app.current_theme.ansi:
-            return color.downgrade(ColorSystem.STANDARD)
-        return color

@@ -6,7 +6,6 @@ plain strings, so markup in a comment is shown literally and no control characte
 
 from __future__ import annotations
 
-from rich.color import Color as RichColor
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from store.detail import CommentDetail, LinkedComment
 from tui.inert import inert, one_line
+from tui.tag_colors import chip_style
 
 TEXT_SHOWN = 20_000  # characters of a huge comment drawn in the panel
 LINK_WORDS = {
@@ -37,8 +37,9 @@ class JumpList(OptionList):
     """The comments this one links to or from, its parent and replies: Enter goes there."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="jump_down"),
-        Binding("k", "cursor_up", "Up", show=False, id="jump_up"),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="Next link", id="jump_down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous link", id="jump_up"),
+        Binding("enter", "select", "Jump", tooltip="Go to the linked comment", id="jump_select"),
     ]
 
     class Jump(Message):
@@ -55,44 +56,65 @@ class CommentPanel(VerticalScroll, can_focus=True):
     """Scrolls with j/k when focused; its jump list takes focus with tab."""
 
     BINDINGS = [
-        Binding("j", "scroll_down", "Scroll down", show=False, id="panel_down"),
-        Binding("k", "scroll_up", "Scroll up", show=False, id="panel_up"),
+        Binding(
+            "j",
+            "scroll_down",
+            "Scroll down",
+            show=False,
+            tooltip="Scroll the comment down",
+            id="panel_down",
+        ),
+        Binding(
+            "k",
+            "scroll_up",
+            "Scroll up",
+            show=False,
+            tooltip="Scroll the comment up",
+            id="panel_up",
+        ),
     ]
+    COMPONENT_CLASSES = {"comment-panel--chip"}
     DEFAULT_CSS = """
     CommentPanel { padding: 0 1; background: $surface; }
+    CommentPanel > .comment-panel--chip { color: $tag-chip-foreground; }
     CommentPanel #panel-header { color: $text-muted; }
     CommentPanel #panel-text { margin-top: 1; }
     CommentPanel .tombstone { color: $tombstone; text-style: italic; }
     CommentPanel JumpList { height: auto; max-height: 12; border: none; padding: 0; }
-    CommentPanel JumpList.-empty { display: none; }
+    CommentPanel .-empty { display: none; }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="panel-header")
         yield Static(id="panel-text")
         yield Static(id="panel-facts")
+        yield Static(Text("\nLinks", style="bold"), id="panel-links-title")
         yield JumpList(id="panel-jumps")
+        yield Static(id="panel-occurrences")
 
     def show(self, detail: CommentDetail | None, *, ansi: bool = False) -> None:
         """Fill the pane with one comment (or say there is none)."""
         header = self.query_one("#panel-header", Static)
         body = self.query_one("#panel-text", Static)
         facts = self.query_one("#panel-facts", Static)
+        occurrences = self.query_one("#panel-occurrences", Static)
         jumps = self.query_one(JumpList)
         jumps.clear_options()
+        options = self._jumps(detail) if detail else []
+        jumps.add_options(options)
+        jumps.set_class(not options, "-empty")
+        self.query_one("#panel-links-title").set_class(not options, "-empty")
         if detail is None:
             header.update(Text("No comment selected: this view is empty."))
-            body.update(Text(""))
-            facts.update(Text(""))
-            jumps.add_class("-empty")
+            for static in (body, facts, occurrences):
+                static.update(Text(""))
             return
         header.update(self._header(detail))
         body.set_class(detail.tombstone, "tombstone")
         body.update(self._body(detail))
-        facts.update(self._facts(detail, ansi))
-        options = self._jumps(detail)
-        jumps.add_options(options)
-        jumps.set_class(not options, "-empty")
+        chip_foreground = self.get_component_rich_style("comment-panel--chip").color
+        facts.update(self._facts(detail, ansi, chip_foreground))
+        occurrences.update(self._occurrences(detail))
         self.scroll_home(animate=False)
 
     @staticmethod
@@ -116,15 +138,13 @@ class CommentPanel(VerticalScroll, can_focus=True):
         return Text(text)
 
     @staticmethod
-    def _facts(detail: CommentDetail, ansi: bool) -> Text:
+    def _facts(detail: CommentDetail, ansi: bool, chip_foreground) -> Text:
         facts = Text()
         facts.append_text(_section("Tags"))
         if detail.tags:
             for tag in detail.tags:
-                color = RichColor.parse(tag.color)
-                if ansi:
-                    color = color.downgrade(3)  # ColorSystem.STANDARD
-                facts.append(f" {tag.hotkey or '·'} {inert(tag.name)} ", style=f"on {color.name}")
+                chip = chip_style(tag, ansi=ansi, foreground=chip_foreground)
+                facts.append(f" {tag.hotkey or '·'} {inert(tag.name)} ", style=chip)
                 facts.append(" ")
         else:
             facts.append("none yet: 1-9 or t", style="dim")
@@ -133,9 +153,13 @@ class CommentPanel(VerticalScroll, can_focus=True):
             facts.append(inert(detail.note, multiline=True))
         else:
             facts.append("none: e to write one", style="dim")
-        facts.append_text(_section(f"Occurs {detail.size}x"))
+        return facts
+
+    @staticmethod
+    def _occurrences(detail: CommentDetail) -> Text:
+        facts = _section(f"Occurs {detail.size}x")
         for occurrence in detail.occurrences:
-            where = f"#{occurrence.position}"
+            where = f"{occurrence.position}"
             who = f" {inert(occurrence.author)}" if occurrence.author else ""
             when = f" {occurrence.created_at}" if occurrence.created_at else ""
             how = f" ({occurrence.folded})" if occurrence.folded else ""
@@ -153,7 +177,8 @@ class CommentPanel(VerticalScroll, can_focus=True):
         options: list[Option] = []
 
         def add(prefix: str, other: int, snippet: str) -> None:
-            label = Text(f"{prefix} #{other}  ", style="bold")
+            label = Text(no_wrap=True, overflow="ellipsis")
+            label.append(f"{prefix} #{other}  ", style="bold")
             label.append(one_line(snippet, 60))
             options.append(Option(label, id=str(other)))
 
