@@ -101,7 +101,7 @@ def set_note(
     annotator: str,
     text: str,
     *,
-    original: str | None | object = ...,
+    original: str | object | None = ...,
 ) -> None:
     """Replace this annotator's note on the comment; an empty note removes it.
 
@@ -221,8 +221,14 @@ def _apply(db: sqlite_utils.Database, annotator: str, action: str, payload: dict
         db.execute(
             "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, note, annotator, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (payload["source"], payload["target"], payload["kind"], payload["note"], annotator,
-             now()),
+            (
+                payload["source"],
+                payload["target"],
+                payload["kind"],
+                payload["note"],
+                annotator,
+                now(),
+            ),
         )
     elif action == "unlink":
         db.execute(

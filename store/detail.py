@@ -127,7 +127,9 @@ def _links(
     db: sqlite_utils.Database, cluster_id: int, annotator: str, *, outgoing: bool
 ) -> list[LinkedComment]:
     """This annotator's links and the import's structural ones (replies aside: shown apart)."""
-    here, there = ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
+    here, there = (
+        ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
+    )
     human = ", ".join(f"'{kind}'" for kind in HUMAN_LINK_KINDS)
     return [
         LinkedComment(*link)

@@ -127,7 +127,11 @@ def import_file(
     if existing is not None:
         return ImportOutcome(existing, created=False)
     prepared = prepare(
-        Path(path), format=format, split=split, threshold=threshold, title=title,
+        Path(path),
+        format=format,
+        split=split,
+        threshold=threshold,
+        title=title,
         progress=progress,
     )
     return write_import(db, prepared, progress)
@@ -177,8 +181,16 @@ def _write_thread(
         record = records[index]
         cluster_rows.append(
             (
-                cluster_id_of[index], thread_id, seq, first_comment_id + index, parent_cluster,
-                depth, record.author, record.text, len(members[index]), method,
+                cluster_id_of[index],
+                thread_id,
+                seq,
+                first_comment_id + index,
+                parent_cluster,
+                depth,
+                record.author,
+                record.text,
+                len(members[index]),
+                method,
                 int(record.is_tombstone),
             )
         )
@@ -195,9 +207,17 @@ def _write_thread(
         "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (
             (
-                first_comment_id + i, thread_id, cluster_id_of[folding.canonical[i]], i + 1,
-                record.platform_id, record.parent_id, record.author, record.created_at,
-                record.text, int(record.is_tombstone), folding.how[i],
+                first_comment_id + i,
+                thread_id,
+                cluster_id_of[folding.canonical[i]],
+                i + 1,
+                record.platform_id,
+                record.parent_id,
+                record.author,
+                record.created_at,
+                record.text,
+                int(record.is_tombstone),
+                folding.how[i],
             )
             for i, record in enumerate(records)
         ),

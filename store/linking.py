@@ -71,10 +71,13 @@ def link_candidates(
 
     ranked: list[Candidate] = []
     if parent_id is not None and not words:
-        parent = pool.pop(parent_id, None) or db.execute(
-            f"SELECT substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ?",
-            (parent_id,),
-        ).fetchone()
+        parent = (
+            pool.pop(parent_id, None)
+            or db.execute(
+                f"SELECT substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ?",
+                (parent_id,),
+            ).fetchone()
+        )
         ranked.append(Candidate(parent_id, parent[0], parent[1], reason="parent"))
     ids = list(pool)
     matches = process.extract(

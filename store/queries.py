@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlite_utils
 
@@ -95,11 +95,14 @@ class ThreadView:
         if first >= self._count or n <= 0:
             return []
         if self._ids is None:
-            where, args = "c.thread_id = ? AND c.seq BETWEEN ? AND ?", [
-                self.thread_id,
-                self._first_seq + first,
-                self._first_seq + first + n - 1,
-            ]
+            where, args = (
+                "c.thread_id = ? AND c.seq BETWEEN ? AND ?",
+                [
+                    self.thread_id,
+                    self._first_seq + first,
+                    self._first_seq + first + n - 1,
+                ],
+            )
         else:
             ids = list(self._ids[first : first + n])
             where, args = f"c.id IN ({', '.join('?' * len(ids))})", ids

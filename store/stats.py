@@ -42,7 +42,9 @@ def thread_stats(db: sqlite_utils.Database, thread_id: int | None = None) -> dic
         "duplicates": comments - clusters,
         "tags": db.execute("SELECT count(*) FROM tags").fetchone()[0],
         "annotations": scalar(f"SELECT count(*) {annotations_from}", "c.thread_id"),
-        "annotated": scalar(f"SELECT count(DISTINCT a.cluster_id) {annotations_from}", "c.thread_id"),
+        "annotated": scalar(
+            f"SELECT count(DISTINCT a.cluster_id) {annotations_from}", "c.thread_id"
+        ),
         "links": count_links(HUMAN_LINK_KINDS),
         "structural_links": count_links(STRUCTURAL_LINK_KINDS),
         "notes": scalar(

@@ -17,11 +17,28 @@ from store.schema import HUMAN_LINK_KINDS
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 COMMENT_COLUMNS = (
-    "id", "thread", "position", "author", "created_at", "text", "occurrences", "tombstone",
-    "tags", *HUMAN_LINK_KINDS, "replies_to", "note",
+    "id",
+    "thread",
+    "position",
+    "author",
+    "created_at",
+    "text",
+    "occurrences",
+    "tombstone",
+    "tags",
+    *HUMAN_LINK_KINDS,
+    "replies_to",
+    "note",
 )
 LINK_COLUMNS = (
-    "source", "target", "kind", "annotator", "note", "created_at", "source_text", "target_text",
+    "source",
+    "target",
+    "kind",
+    "annotator",
+    "note",
+    "created_at",
+    "source_text",
+    "target_text",
 )
 
 
@@ -49,9 +66,17 @@ def write_comments_csv(
             for kind in (*HUMAN_LINK_KINDS, "replies_to")
         }
         row = (
-            comment.id, comment.thread, comment.position, comment.author, comment.created_at,
-            comment.text, len(comment.occurrences), int(comment.tombstone),
-            ";".join(comment.tags), *targets.values(), comment.note,
+            comment.id,
+            comment.thread,
+            comment.position,
+            comment.author,
+            comment.created_at,
+            comment.text,
+            len(comment.occurrences),
+            int(comment.tombstone),
+            ";".join(comment.tags),
+            *targets.values(),
+            comment.note,
         )
         writer.writerow([neutralise(value) for value in row])
 
