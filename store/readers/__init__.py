@@ -7,6 +7,9 @@ one-line :class:`ThreadmarkError` that names the file.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from store.errors import ThreadmarkError
@@ -49,7 +52,8 @@ def read_bytes(
     content = decode(data, name)
     if not content or content.isspace():
         raise ThreadmarkError(f"{name}: no comments (the file is empty)")
-    thread = _read(content, name, format, split)
+    with _collector_paused():
+        thread = _read(content, name, format, split)
     if not thread.records:
         raise ThreadmarkError(f"{name}: no comments")
     for record in thread.records:
@@ -70,3 +74,19 @@ def _read(content: str, name: str, format: str, split: str) -> ParsedThread:
     if format == "jsonl":
         return tabular.read_jsonl(content, name)
     return JSON_FORMATS[format].read(data)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a thread is read.
+
+    Parsed JSON and records hold no reference cycles, but as millions of them are made the
+    collector rescans them all again and again: pausing it more than halves a 100 MB read.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -19,7 +19,6 @@ HN_TOMBSTONES = frozenset({"[deleted]", "[dead]", "[flagged]"})
 GENERIC_TOMBSTONES = REDDIT_TOMBSTONES | LEMMY_TOMBSTONES
 
 _EPOCH = re.compile(r"-?\d+(\.\d+)?")
-_ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def is_tombstone_text(text: str | None, tombstones: frozenset[str] = GENERIC_TOMBSTONES) -> bool:
@@ -56,7 +55,7 @@ def iso_utc(value: object) -> str | None:
             moment = moment.replace(tzinfo=UTC)
     else:
         return None
-    return moment.astimezone(UTC).strftime(_ISO_UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def as_id(value: object) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePath
 
 from store.errors import ThreadmarkError
@@ -23,6 +23,9 @@ COLUMNS = {
 # A megabyte-long comment is legitimate; csv's default limit (128 KiB per field) is not.
 _FIELD_SIZE_LIMIT = 2**31 - 1
 
+Row = dict[str, object]
+Columns = dict[str, str | None]  # field -> the column holding it in this row, if any
+
 
 def read_csv(content: str, name: str) -> ParsedThread:
     """A CSV (or TSV) with a header row; only a text column is required."""
@@ -30,25 +33,33 @@ def read_csv(content: str, name: str) -> ParsedThread:
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=_delimiter(content, name))
     try:
         header = [column.strip().casefold() for column in next(reader, [])]
-        if header and not _has_text(header):
+        columns = _columns(header)
+        if header and columns["text"] is None:
             raise ThreadmarkError(f"{name}: no text column (one of {', '.join(COLUMNS['text'])})")
         rows = [dict(zip(header, row, strict=False)) for row in reader if any(row)]
     except csv.Error as error:
-        raise ThreadmarkError(
-            f"{name}: malformed CSV at line {reader.line_num} ({error})"
-        ) from None
-    return _thread("csv", rows)
+        message = f"{name}: malformed CSV at line {reader.line_num} ({error})"
+        raise ThreadmarkError(message) from None
+    return _thread("csv", rows, lambda row: columns)
 
 
 def read_jsonl(content: str, name: str) -> ParsedThread:
     """JSON Lines: one object per non-blank line, with the same names as CSV columns."""
     rows = list(_json_objects(content, name))
-    if rows and not any(_has_text(row) for row in rows):
+    layouts: dict[tuple[str, ...], Columns] = {}
+
+    def columns_of(row: Row) -> Columns:
+        keys = tuple(row)
+        if keys not in layouts:
+            layouts[keys] = _columns(keys)
+        return layouts[keys]
+
+    if rows and all(columns["text"] is None for columns in map(columns_of, rows)):
         raise ThreadmarkError(f"{name}: no text field (one of {', '.join(COLUMNS['text'])})")
-    return _thread("jsonl", rows)
+    return _thread("jsonl", rows, columns_of)
 
 
-def _json_objects(content: str, name: str) -> Iterator[dict]:
+def _json_objects(content: str, name: str) -> Iterator[Row]:
     for number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
@@ -67,12 +78,12 @@ def _delimiter(content: str, name: str) -> str:
     return max(",\t;", key=header.count)
 
 
-def _has_text(columns) -> bool:
-    return any(alias in columns for alias in COLUMNS["text"])
-
-
-def _pick(row: dict, field: str) -> object:
-    return next((row[alias] for alias in COLUMNS[field] if alias in row), None)
+def _columns(keys: Iterable[str]) -> Columns:
+    present = set(keys)
+    return {
+        field: next((alias for alias in aliases if alias in present), None)
+        for field, aliases in COLUMNS.items()
+    }
 
 
 def _scalar(value: object) -> str | None:
@@ -82,17 +93,18 @@ def _scalar(value: object) -> str | None:
     return as_text(value)
 
 
-def _thread(format: str, rows: list[dict]) -> ParsedThread:
+def _thread(format: str, rows: list[Row], columns_of: Callable[[Row], Columns]) -> ParsedThread:
     records = []
     for row in rows:
-        text = _scalar(_pick(row, "text"))
+        fields = {field: row[column] for field, column in columns_of(row).items() if column in row}
+        text = _scalar(fields.get("text"))
         records.append(
             CommentRecord(
                 text=text or "",
-                platform_id=as_id(_scalar(_pick(row, "platform_id"))),
-                parent_id=as_id(_scalar(_pick(row, "parent_id"))),
-                author=as_text(_pick(row, "author")) or None,
-                created_at=iso_utc(_pick(row, "created_at")),
+                platform_id=as_id(_scalar(fields.get("platform_id"))),
+                parent_id=as_id(_scalar(fields.get("parent_id"))),
+                author=as_text(fields.get("author")) or None,
+                created_at=iso_utc(fields.get("created_at")),
                 is_tombstone=is_tombstone_text(text),
             )
         )
