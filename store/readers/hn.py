@@ -29,10 +29,10 @@ STORY_TYPES = frozenset({"story", "job", "poll"})
 def matches(data: object) -> bool:
     """An Algolia item (a typed object with ``children``) or a list of Firebase items."""
     if isinstance(data, dict):
-        return data.get("type") in ITEM_TYPES and isinstance(data.get("children"), list)
+        return _type(data) in ITEM_TYPES and isinstance(data.get("children"), list)
     if isinstance(data, list) and data:
         first = mapping(data[0])
-        return first.get("type") in ITEM_TYPES and "id" in first and "children" not in first
+        return _type(first) in ITEM_TYPES and "id" in first and "children" not in first
     return False
 
 
@@ -44,7 +44,7 @@ def read(data: object) -> ParsedThread:
 
 def _read_algolia(root: dict[str, Any]) -> ParsedThread:
     """A story's comments are its children; an item that is itself a comment is one too."""
-    is_story = root.get("type") in STORY_TYPES
+    is_story = _type(root) in STORY_TYPES
     top_level = objects(root.get("children")) if is_story else [root]
     walk = depth_first(top_level, lambda item: objects(item.get("children")), key=id)
     story_id = as_id(root.get("id")) if is_story else None
@@ -64,11 +64,11 @@ def _read_algolia(root: dict[str, Any]) -> ParsedThread:
 
 def _read_firebase(items: list[dict[str, Any]]) -> ParsedThread:
     """Depth first along ``kids``; comments no ``kids`` reach follow, parents before replies."""
-    story = next((item for item in items if item.get("type") in STORY_TYPES), None)
+    story = next((item for item in items if _type(item) in STORY_TYPES), None)
     story_id = as_id(story.get("id")) if story else None
     comments_by_id: dict[str | None, list[dict[str, Any]]] = {}
     for item in items:
-        if item.get("type") not in STORY_TYPES | {"pollopt"}:
+        if _type(item) not in STORY_TYPES | {"pollopt"}:
             comments_by_id.setdefault(as_id(item.get("id")), []).append(item)
 
     def kids(item: dict[str, Any] | None) -> list[str | None]:
@@ -97,6 +97,11 @@ def _read_firebase(items: list[dict[str, Any]]) -> ParsedThread:
     ]
     title = as_text(story.get("title")) if story else None
     return ParsedThread(format="hn", records=records, title=title)
+
+
+def _type(item: dict[str, Any]) -> str | None:
+    """The item's type; a non-string there is no type (and must not reach a set lookup)."""
+    return as_text(item.get("type"))
 
 
 def _record(
