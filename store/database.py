@@ -45,6 +45,7 @@ def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Data
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         _check_identity(conn, path)
+        _check_version(conn, path)
         conn.execute("PRAGMA foreign_keys = ON")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -70,16 +71,21 @@ def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
         raise ThreadmarkError(f"{path} is a SQLite database, but not threadmark's")
 
 
-def _migrate(db: sqlite_utils.Database, path: Path) -> None:
-    """Bring the schema up to :data:`SCHEMA_VERSION`; a new file also gets the starter codebook."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
-        return
+def _check_version(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database from a newer threadmark before anything (even WAL mode) touches it."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         raise ThreadmarkError(
             f"{path} was made by a newer threadmark (schema {version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade threadmark"
         )
+
+
+def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+    """Bring the schema up to :data:`SCHEMA_VERSION`; a new file also gets the starter codebook."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
     with write(db):
         # Another process may have migrated while this one waited for the lock.
         version = db.execute("PRAGMA user_version").fetchone()[0]
