@@ -43,7 +43,8 @@ def sniff(content: str, name: str) -> tuple[str, object]:
         data = load_json(content, name)
         shape = json_shape(data)
         if shape is None:
-            raise ThreadmarkError(f"{name}: JSON of no known thread shape ({_known_shapes()})")
+            known = ", ".join(JSON_FORMATS)
+            raise ThreadmarkError(f"{name}: JSON of no known thread shape (expected {known})")
         return shape, data
     if _STARTS_LIKE_JSON.match(content):
         try:
@@ -64,7 +65,3 @@ def load_as(content: str, name: str, format: str) -> object:
         found = f"it looks like {shape}" if shape else "no known thread shape"
         raise ThreadmarkError(f"{name}: not a {format} thread ({found})")
     return data
-
-
-def _known_shapes() -> str:
-    return "expected " + ", ".join(JSON_FORMATS)
