@@ -35,7 +35,7 @@ class FilterPicker(Picker[RowFilter]):
         options += [
             Option(Text(f"tag {one_line(tag.name, 40)}"), id=f"tag:{tag.id}")
             for tag in self.tags
-            if wanted in tag.name.casefold()
+            if wanted in f"tag {tag.name.casefold()}"
         ]
         return options
 

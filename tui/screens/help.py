@@ -26,7 +26,7 @@ def binding_table(app, groups: list[tuple[str, list[Binding]]], tag_names: dict[
             does = binding.tooltip or binding.description
             hotkey = (binding.id or "").removeprefix("tag_")
             if binding.id and binding.id.startswith("tag_") and hotkey in tag_names:
-                does += f" ({tag_names[hotkey]})"
+                does += f": {tag_names[hotkey]}"
             table.add_row(Text(app.keymap_keys(binding)), Text(does), Text(binding.id or ""))
     return table
 

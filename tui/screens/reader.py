@@ -11,9 +11,10 @@ from dataclasses import replace
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from rich.text import Text
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Label
 
 from store import annotate
 from store.codebook import Tag, list_tags
@@ -54,7 +55,7 @@ class ReaderScreen(Screen):
                 f"toggle_hotkey('{key}')",
                 f"Tag {key}",
                 show=False,
-                tooltip=f"Toggle the tag with hotkey {key}",
+                tooltip=f"Toggle tag {key}",
                 id=f"tag_{key}",
             )
             for key in "123456789"
@@ -120,9 +121,11 @@ class ReaderScreen(Screen):
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
-    ReaderScreen CommentList { width: 1fr; border-right: solid $panel-lighten-2; }
+    ReaderScreen #thread-pane { width: 1fr; border-right: solid $panel-lighten-2; }
+    ReaderScreen #thread-pane:focus-within { border-right: solid $primary; }
+    ReaderScreen CommentList { height: 1fr; }
+    ReaderScreen #list-status { height: 1; width: 1fr; background: $panel; color: $text-muted; }
     ReaderScreen CommentPanel { width: 1fr; }
-    ReaderScreen CommentList:focus { border-right: solid $primary; }
     """
 
     def __init__(self, thread_id: int) -> None:
@@ -142,7 +145,9 @@ class ReaderScreen(Screen):
         self.tags: list[Tag] = list_tags(self.db)
         yield ProgressHeader()
         with Horizontal(id="panes"):
-            yield CommentList(self._view(), self.tags, id="comments")
+            with Vertical(id="thread-pane"):
+                yield CommentList(self._view(), self.tags, id="comments")
+                yield Label(id="list-status")
             yield CommentPanel(id="panel")
         yield Footer(compact=True)
 
@@ -183,13 +188,13 @@ class ReaderScreen(Screen):
         ).fetchone()[0]
         unique = thread_stats(self.db, self.thread_id)["unique"]
         self.query_one(ProgressHeader).show(title.fetchone()[0], annotated, unique, self.annotator)
-        self.comment_list.border_title = self._filter_title()
+        self.query_one("#list-status", Label).update(Text(self._filter_title()))
 
     def _filter_title(self) -> str:
         shown = self.comment_list.row_count
         if self.row_filter.is_everything:
-            return f"{shown} comments"
-        return f"{shown} shown · {self._describe_filter()} · esc clears"
+            return f" {shown} comments"
+        return f" {shown} shown · {self._describe_filter()} · esc clears"
 
     def _describe_filter(self) -> str:
         parts = []

@@ -40,10 +40,8 @@ class TagPicker(Picker[Tag | str]):
         return [by_id[tag_id] for _, _, tag_id in matches]
 
     def options(self, query: str) -> list[Option]:
+        """Matching tags best first; creating the typed name comes after them."""
         options = []
-        name = " ".join(query.split())
-        if name and not any(tag.name.casefold() == name.casefold() for tag in self.tags):
-            options.append(Option(Text(f"+ create tag “{one_line(name, 60)}”"), id=NEW_TAG))
         for tag in self.ranked(query):
             label = Text(no_wrap=True, overflow="ellipsis")
             label.append(
@@ -53,6 +51,9 @@ class TagPicker(Picker[Tag | str]):
             if tag.description:
                 label.append(f"  {one_line(tag.description, 60)}", style="dim")
             options.append(Option(label, id=str(tag.id)))
+        name = " ".join(query.split())
+        if name and not any(tag.name.casefold() == name.casefold() for tag in self.tags):
+            options.append(Option(Text(f"+ create tag “{one_line(name, 60)}”"), id=NEW_TAG))
         return options
 
     def choose(self, option_id: str | None, query: str) -> Tag | str | None:

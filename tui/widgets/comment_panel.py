@@ -102,6 +102,8 @@ class CommentPanel(VerticalScroll, can_focus=True):
         jumps.clear_options()
         options = self._jumps(detail) if detail else []
         jumps.add_options(options)
+        if options:
+            jumps.highlighted = 0
         jumps.set_class(not options, "-empty")
         self.query_one("#panel-links-title").set_class(not options, "-empty")
         if detail is None:

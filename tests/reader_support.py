@@ -1,0 +1,49 @@
+"""Shared helpers for the reader's Pilot tests: a seeded database and the screen as text."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from store import import_file, open_database
+from store.seeds import SEED_THREAD_TITLE, seed_thread_path
+from tui.app import ThreadmarkApp
+
+SIZE = (80, 24)
+
+
+def seeded_database(path: Path) -> Path:
+    db = open_database(path)
+    import_file(db, seed_thread_path(), title=SEED_THREAD_TITLE)
+    db.close()
+    return path
+
+
+def database_with(path: Path, source: Path) -> Path:
+    db = open_database(path)
+    import_file(db, source)
+    db.close()
+    return path
+
+
+def reader(db_path: Path, annotator: str = "alice", **options) -> ThreadmarkApp:
+    return ThreadmarkApp(db_path, annotator, **options)
+
+
+def screen_text(app: ThreadmarkApp) -> str:
+    """Every character on the screen, line by line, as the terminal would show it."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def panel_text(app: ThreadmarkApp) -> str:
+    """The right half of the screen at 80 columns: the annotation pane."""
+    return "\n".join(line[40:] for line in screen_text(app).splitlines()[1:-1])
+
+
+def rows(db_path: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    """Read through a separate connection: proves the change was committed."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

@@ -1,0 +1,372 @@
+"""Every key of the reader, driven with Pilot: what is committed, and what the screen shows."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from textual.command import CommandPalette
+
+from tests.reader_support import SIZE, panel_text, reader, rows, screen_text, seeded_database
+from tui.screens.export import ExportDialog
+from tui.screens.help import HelpScreen
+from tui.screens.link_picker import LinkPicker
+from tui.screens.note_editor import NoteEditor
+from tui.screens.tag_picker import TagPicker
+from tui.widgets.comment_list import CommentList
+from tui.widgets.comment_panel import CommentPanel, JumpList
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return seeded_database(tmp_path / "seed.db")
+
+
+def selected(app) -> int:
+    return app.screen.query_one(CommentList).selected.id
+
+
+def annotations(db_path, annotator="alice"):
+    return rows(
+        db_path,
+        "SELECT a.cluster_id, t.name FROM annotations a JOIN tags t ON t.id = a.tag_id "
+        "WHERE annotator = ? ORDER BY a.cluster_id, t.name",
+        (annotator,),
+    )
+
+
+async def test_starts_with_the_list_focused_on_the_first_comment(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.focused, CommentList)
+        assert selected(app) == 1
+        text = screen_text(app)
+        assert "AI and copyright" in text
+        assert "0/10 tagged" in text
+        assert "#1 x2 The problem with copyright law" in text
+        assert "#1 · x2 (exact)" in text  # the panel shows comment 1
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        (["j"], 2),
+        (["down", "down"], 3),
+        (["j", "j", "k"], 2),
+        (["j", "up"], 1),
+        (["G"], 11),
+        (["end"], 11),
+        (["G", "g"], 1),
+        (["G", "home"], 1),
+        (["pagedown"], 11),
+        (["pagedown", "pageup"], 1),
+        (["k"], 1),  # the cursor stops at the top
+        (["G", "j"], 11),  # and at the bottom
+    ],
+)
+async def test_movement_keys(db_path, keys, expected):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys)
+        assert selected(app) == expected
+        assert panel_text(app).lstrip().startswith(f"#{expected}")  # the panel follows
+
+
+async def test_number_keys_toggle_tags_and_commit_them(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "1")
+        assert annotations(db_path) == [(2, "claim")]
+        await pilot.press("2")
+        assert annotations(db_path) == [(2, "claim"), (2, "evidence")]
+        text = screen_text(app)
+        assert "cla evi" in text  # chips on the row
+        assert "1/10 tagged" in text
+        await pilot.press("1")
+        assert annotations(db_path) == [(2, "evidence")]
+        events = rows(db_path, "SELECT action FROM events WHERE annotator = 'alice' ORDER BY id")
+        assert events == [("tag",), ("tag",), ("untag",)]
+
+
+async def test_every_hotkey_maps_to_its_tag(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"123456789")
+        names = rows(db_path, "SELECT name FROM tags WHERE hotkey IS NOT NULL ORDER BY hotkey")
+        assert [name for _, name in annotations(db_path)] == sorted(name for (name,) in names)
+
+
+async def test_n_and_shift_n_move_between_untagged_comments(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "j", "1", "j", "j", "1")  # tag #1, #2, #4
+        await pilot.press("g", "n")
+        assert selected(app) == 3
+        await pilot.press("n")
+        assert selected(app) == 5
+        await pilot.press("N")
+        assert selected(app) == 3
+        await pilot.press("G", "n")  # #11 is last; nothing below
+        assert selected(app) == 11
+        await pilot.press("N")  # #10 is a tombstone: skipped
+        assert selected(app) == 9
+
+
+async def test_tag_picker_toggles_an_existing_tag_by_fuzzy_name(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert isinstance(app.screen, TagPicker)
+        await pilot.press(*"evidnce", "enter")
+        assert not isinstance(app.screen, TagPicker)
+        assert annotations(db_path) == [(1, "evidence")]
+
+
+async def test_tag_picker_creates_a_new_tag(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"legal theory", "enter")
+        assert annotations(db_path) == [(1, "legal theory")]
+        assert rows(db_path, "SELECT hotkey FROM tags WHERE name = 'legal theory'") == [(None,)]
+        await pilot.press("escape")
+
+
+async def test_tag_picker_escape_changes_nothing(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "c", "escape")
+        assert annotations(db_path) == []
+        assert isinstance(app.focused, CommentList)
+
+
+@pytest.mark.parametrize(("key", "kind"), [("r", "rebuts"), ("s", "supports"), ("u", "undercuts")])
+async def test_link_keys_link_to_an_exact_id(db_path, key, kind):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j", "j", key)  # #5
+        assert isinstance(app.screen, LinkPicker)
+        await pilot.press("#", "4", "enter")
+        links = rows(db_path, "SELECT source_cluster, target_cluster, kind, annotator FROM links")
+        assert links == [(5, 4, kind, "alice")]
+        assert f"{kind} #4" in screen_text(app)
+
+
+async def test_exact_id_beats_the_ranking(db_path):
+    """#1 is typed: Enter links to #1 even though #11 also starts with 1."""
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("G", "r", "#", "1", "enter")
+        assert rows(db_path, "SELECT source_cluster, target_cluster FROM links") == [(11, 1)]
+
+
+async def test_link_picker_ranks_and_filters_by_typed_words(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", *"paint manufacturer")
+        picker = app.screen
+        first = picker.query_one("#picker-options").get_option_at_index(0)
+        assert first.id == "4"  # "You can't sue the paint and brush manufacturer ..."
+        await pilot.press("enter")
+        assert rows(db_path, "SELECT source_cluster, target_cluster FROM links") == [(1, 4)]
+
+
+async def test_link_to_unknown_id_does_nothing(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "#", "9", "9", "enter")
+        assert isinstance(app.screen, LinkPicker)  # stays open: nothing to link to
+        await pilot.press("escape")
+        assert rows(db_path, "SELECT count(*) FROM links") == [(0,)]
+
+
+async def test_mark_then_link_key_links_marked_to_selected(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "j", "j", "m")  # mark #5
+        assert "●#5" in screen_text(app)
+        await pilot.press("g", "j", "s")  # select #2, link
+        links = rows(db_path, "SELECT source_cluster, target_cluster, kind FROM links")
+        assert links == [(5, 2, "supports")]
+        assert "●" not in screen_text(app)  # the mark is used up
+
+
+async def test_note_editor_saves_as_you_type_and_journals_once(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, NoteEditor)
+        await pilot.press(*"weak")
+        # already durable while the editor is still open
+        assert rows(db_path, "SELECT text FROM notes WHERE cluster_id = 1") == [("weak",)]
+        await pilot.press("escape")
+        assert rows(db_path, "SELECT annotator, text FROM notes") == [("alice", "weak")]
+        assert rows(db_path, "SELECT action FROM events") == [("note",)]
+        assert "weak" in str(app.screen.query_one("#panel-facts").content)
+
+
+async def test_search_filters_the_list_and_escape_clears_it(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", *"spongebob", "enter")
+        comments = app.screen.query_one(CommentList)
+        assert [comments.row(i).id for i in range(comments.row_count)] == [1, 7, 11]
+        assert "search “spongebob”" in screen_text(app)
+        await pilot.press("escape")
+        assert comments.row_count == 11
+
+
+async def test_search_with_fts_syntax_never_crashes(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", *'"fair AND NEAR( -use* ^', "enter")
+        assert app.screen.query_one(CommentList).row_count >= 0
+        await pilot.press("escape")
+
+
+async def test_filter_untagged_and_by_tag(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "j", "2")
+        await pilot.press("f", *"untagged", "enter")
+        comments = app.screen.query_one(CommentList)
+        assert comments.row_count == 8  # 10 unique, 2 tagged; the tombstone is not "untagged"
+        await pilot.press("escape", "f", *"tag claim", "enter")
+        assert [comments.row(i).id for i in range(comments.row_count)] == [1]
+
+
+async def test_filter_has_links(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "r", "#", "1", "enter")
+        await pilot.press("f", *"has links", "enter")
+        comments = app.screen.query_one(CommentList)
+        assert [comments.row(i).id for i in range(comments.row_count)] == [1, 2]
+
+
+async def test_d_hides_and_shows_tombstones(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        comments = app.screen.query_one(CommentList)
+        assert "deleted by creator" in screen_text(app)
+        await pilot.press("d")
+        assert comments.row_count == 10
+        assert "deleted by creator" not in screen_text(app)
+        await pilot.press("d")
+        assert comments.row_count == 11
+
+
+async def test_undo_and_redo_replay_the_journal(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "j", "3")
+        await pilot.press("z")
+        assert annotations(db_path) == [(1, "claim")]
+        assert selected(app) == 2  # undo shows where it happened
+        await pilot.press("z")
+        assert annotations(db_path) == []
+        await pilot.press("Z")
+        assert annotations(db_path) == [(1, "claim")]
+
+
+async def test_undo_works_across_restarts(db_path):
+    async with reader(db_path).run_test(size=SIZE) as pilot:
+        await pilot.press("j", "j", "4")
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z")
+        assert annotations(db_path) == []
+        assert selected(app) == 3
+
+
+async def test_undo_is_per_annotator(db_path):
+    async with reader(db_path, "bob").run_test(size=SIZE) as pilot:
+        await pilot.press("1")
+    async with reader(db_path, "alice").run_test(size=SIZE) as pilot:
+        await pilot.press("z")
+    assert annotations(db_path, "bob") == [(1, "claim")]
+
+
+async def test_export_dialog_writes_the_chosen_format(db_path, tmp_path):
+    app = reader(db_path)
+    target = tmp_path / "out.csv"
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "x")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#export-path").value = str(target)
+        await pilot.press("tab", "enter")  # to the file name, then export
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not isinstance(app.screen, ExportDialog)
+    with target.open(encoding="utf-8", newline="") as handle:
+        exported = list(csv.DictReader(handle))
+    assert len(exported) == 11
+    assert exported[0]["tags"] == "claim"
+
+
+async def test_tab_switches_panes(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "r", "#", "1", "enter")  # give #2 a link to jump along
+        await pilot.press("tab")
+        assert isinstance(app.focused, CommentPanel)
+        await pilot.press("tab")
+        assert isinstance(app.focused, JumpList)
+        await pilot.press("enter")  # jump to #1
+        assert selected(app) == 1
+        assert isinstance(app.focused, CommentList)
+
+
+async def test_help_lists_every_binding_with_its_id(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        help_screen = app.screen
+        shown = screen_text(app)
+        assert "cursor_down" in shown
+        assert "Toggle tag 1: claim" in shown
+        for _ in range(60):
+            await pilot.press("j")
+            shown += screen_text(app)
+        for binding_id in ("tag_picker", "link_rebuts", "undo", "toggle_tombstones", "quit"):
+            assert binding_id in shown
+        assert help_screen.is_current
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_command_palette_jumps_to_a_comment(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"#7")
+        await pilot.pause(0.3)  # the palette searches in the background
+        await pilot.press("enter")
+        await pilot.pause()
+        assert selected(app) == 7
+
+
+async def test_q_quits(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+async def test_remapped_key_from_config(db_path, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "config.toml").write_text('[keys]\ntag_1 = "c"\n', encoding="utf-8")
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert annotations(db_path) == [(1, "claim")]
