@@ -8,6 +8,7 @@ lock up front with ``BEGIN IMMEDIATE`` instead of failing half-way through a tra
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -47,18 +48,41 @@ def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Data
         _check_identity(conn, path)
         _check_version(conn, path)
         conn.execute("PRAGMA foreign_keys = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         db = sqlite_utils.Database(conn)
         _migrate(db, path)
     except sqlite3.DatabaseError as error:
         conn.close()
+        if _is_locked(error):
+            raise ThreadmarkError(f"{path} is locked by another process; try again") from None
         raise ThreadmarkError(f"{path} is not a threadmark database ({error})") from None
     except BaseException:
         conn.close()
         raise
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL mode, waiting for other processes that are opening the same new file.
+
+    Changing the journal mode needs an exclusive lock, and SQLite fails it at once with
+    "database is locked" instead of waiting out the busy timeout, so retry until then.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_locked(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _is_locked(error: sqlite3.DatabaseError) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error).lower()
 
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
