@@ -209,7 +209,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     db = open_database(args.db, create=False)
     _check_thread(db, args.thread)
     if args.output == "-":
-        sys.stdout.reconfigure(newline="")
+        # The same bytes as -o FILE, whatever the locale or PYTHONIOENCODING says.
+        sys.stdout.reconfigure(encoding="utf-8", newline="")
         export(db, args.format, sys.stdout, args.thread)
         sys.stdout.flush()
         return 0
