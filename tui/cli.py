@@ -60,6 +60,17 @@ def _add_thread(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", type=int, default=None, help="only this thread (an id)")
 
 
+def _threshold(text: str) -> float:
+    """``--threshold``, checked before any file is looked at (even one already imported)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100, not {text}")
+    return value
+
+
 def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     """The reader's parser, and one parser per subcommand."""
     from store.export import EXPORTERS
@@ -90,7 +101,7 @@ def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     )
     importer.add_argument(
         "--threshold",
-        type=float,
+        type=_threshold,
         default=90.0,
         help="near-duplicate similarity, 0-100 (default 90)",
     )
