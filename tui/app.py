@@ -114,6 +114,11 @@ class ThreadmarkApp(App[None]):
         settings.remember_thread(self.db_path, thread_id)
         self.push_screen(ReaderScreen(thread_id))
 
+    def switch_thread(self, thread_id: int) -> None:
+        """Replace the reader with another thread of the same database."""
+        self.pop_screen()
+        self.open_thread(thread_id)
+
     def _last_thread(self) -> int | None:
         from tui import settings
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from store.export import EXPORTERS
-from store.queries import RowFilter
+from store.queries import RowFilter, list_threads
+from tui.inert import inert, one_line
 
 
 class ReaderCommands(Provider):
@@ -31,15 +34,24 @@ class ReaderCommands(Provider):
         ]
         for tag in screen.tags:
             commands.append(
-                (f"Show tag {tag.name}", partial(screen.apply_filter, RowFilter(tag_id=tag.id)), "")
+                (
+                    f"Show tag {inert(tag.name)}",
+                    partial(screen.apply_filter, RowFilter(tag_id=tag.id)),
+                    "",
+                )
             )
         for name in EXPORTERS:
-            commands.append((f"Export as {name}", screen.action_export, "opens the export dialog"))
+            commands.append((f"Export as {name}", partial(screen.action_export, name), ""))
+        for thread in list_threads(self.app.db):
+            if thread.id != screen.thread_id:
+                open_it = partial(self.app.switch_thread, thread.id)
+                title = one_line(thread.title, 60)
+                commands.append((f"Open thread {thread.id}: {title}", open_it, ""))
         return commands
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text or None)
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text or None)
 
     async def search(self, query: str) -> Hits:
         screen = self.app.reader
@@ -50,4 +62,5 @@ class ReaderCommands(Provider):
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text or None)
+                shown = matcher.highlight(escape(name))
+                yield Hit(score, shown, callback, text=name, help=help_text or None)

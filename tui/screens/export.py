@@ -33,24 +33,25 @@ class ExportDialog(ModalScreen[Path]):
     ExportDialog { align: center middle; }
     ExportDialog > Vertical {
         width: 76; max-width: 100%; height: auto;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     ExportDialog OptionList { height: auto; max-height: 10; border: none; }
     ExportDialog #export-hint { color: $text-muted; }
     """
 
-    def __init__(self, db_path: Path, thread_id: int, title: str) -> None:
+    def __init__(self, db_path: Path, thread_id: int, title: str, format: str = "csv") -> None:
         super().__init__()
         self.db_path = db_path
         self.thread_id = thread_id
         self.title_text = title
+        self.initial_format = format
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Export this thread as")
             yield OptionList(*[Option(name, id=name) for name in EXPORTERS], id="export-formats")
             yield Label("to file")
-            yield Input(default_file_name(self.title_text, "csv"), id="export-path")
+            yield Input(default_file_name(self.title_text, self.initial_format), id="export-path")
             yield Label(
                 "up/down format · enter in the list or the name exports · esc cancels",
                 id="export-hint",
@@ -58,7 +59,7 @@ class ExportDialog(ModalScreen[Path]):
 
     def on_mount(self) -> None:
         formats = self.query_one(OptionList)
-        formats.highlighted = 0
+        formats.highlighted = list(EXPORTERS).index(self.initial_format)
         formats.focus()
 
     @property

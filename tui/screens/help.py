@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll {
         width: 90; max-width: 100%; height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     """
 

@@ -30,7 +30,7 @@ class ImportScreen(ModalScreen[int]):
     ImportScreen { align: center middle; }
     ImportScreen > Vertical {
         width: 60; max-width: 100%; height: auto;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     ImportScreen ProgressBar { width: 100%; }
     """

@@ -26,10 +26,11 @@ class LinkPicker(Picker[int]):
     def options(self, query: str) -> list[Option]:
         options = []
         for candidate in link_candidates(self.db, self.source_id, query):
-            label = Text(f"#{candidate.id:<5} ", style="bold", no_wrap=True, overflow="ellipsis")
+            label = Text()
+            label.append(f"#{candidate.id:<5} ", style="bold")
             label.append(f"{candidate.reason:>6}  ", style="dim")
             if candidate.author:
-                label.append(one_line(candidate.author, 16) + " ", style="italic")
+                label.append(one_line(candidate.author, 12) + " ", style="italic")
             label.append(one_line(candidate.snippet, 120))
             options.append(Option(label, id=str(candidate.id)))
         if not options and exact_id(query) is not None:

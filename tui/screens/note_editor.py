@@ -23,7 +23,7 @@ class NoteEditor(ModalScreen[str]):
     NoteEditor { align: center middle; }
     NoteEditor > Vertical {
         width: 76; max-width: 100%; height: 16; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     NoteEditor TextArea { height: 1fr; }
     NoteEditor #note-hint { color: $text-muted; }

@@ -32,11 +32,14 @@ class Picker(ModalScreen[Choice | None], Generic[Choice]):
     Picker { align: center middle; }
     Picker > Vertical {
         width: 76; max-width: 100%; height: auto; max-height: 90%;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     Picker #picker-title { text-style: bold; width: 1fr; }
     Picker #picker-hint { color: $text-muted; }
-    Picker OptionList { height: auto; max-height: 16; border: none; padding: 0; }
+    Picker OptionList {
+        height: auto; max-height: 16; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, title: str, hint: str, placeholder: str = "type to filter") -> None:

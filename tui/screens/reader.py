@@ -272,9 +272,8 @@ class ReaderScreen(Screen):
         cluster_id = self._require_selection()
         if cluster_id is None:
             return
-        tagged = annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
+        annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
         self.changed(cluster_id)
-        self.notify(f"{'Tagged' if tagged else 'Untagged'} #{cluster_id} {tag.name}", timeout=2)
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -282,7 +281,8 @@ class ReaderScreen(Screen):
         cluster_id = self._require_selection()
         if cluster_id is None:
             return
-        self.app.push_screen(TagPicker(self.tags, cluster_id), self._picked_tag)
+        applied = set(self.comment_list.selected.tag_ids)
+        self.app.push_screen(TagPicker(self.tags, cluster_id, applied), self._picked_tag)
 
     def _picked_tag(self, choice: Tag | str | None) -> None:
         if choice is None:
@@ -403,10 +403,12 @@ class ReaderScreen(Screen):
         self.changed(event.cluster_id)
         self.notify(f"{verb} {event.describe()}", timeout=3)
 
-    def action_export(self) -> None:
+    def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog
 
-        self.app.push_screen(ExportDialog(self.app.db_path, self.thread_id, self._thread_title()))
+        self.app.push_screen(
+            ExportDialog(self.app.db_path, self.thread_id, self._thread_title(), format)
+        )
 
     def _thread_title(self) -> str:
         return self.db.execute(

@@ -18,7 +18,7 @@ class SearchPrompt(ModalScreen[str]):
     SearchPrompt { align: center top; }
     SearchPrompt > Vertical {
         width: 76; max-width: 100%; height: auto; margin-top: 2;
-        border: thick $primary; background: $surface; padding: 0 1;
+        border: round $primary; background: $surface; padding: 0 1;
     }
     SearchPrompt #search-hint { color: $text-muted; }
     """

@@ -17,13 +17,14 @@ NEW_TAG = "new"
 class TagPicker(Picker[Tag | str]):
     """Dismisses with the chosen :class:`Tag`, or with a new tag's name (a ``str``)."""
 
-    def __init__(self, tags: list[Tag], cluster_id: int) -> None:
+    def __init__(self, tags: list[Tag], cluster_id: int, applied: set[int]) -> None:
         super().__init__(
             f"Tag #{cluster_id}",
             "enter toggles the tag · a new name creates it · esc cancels",
             placeholder="tag name",
         )
         self.tags = tags
+        self.applied = applied
 
     def ranked(self, query: str) -> list[Tag]:
         if not query.strip():
@@ -43,13 +44,13 @@ class TagPicker(Picker[Tag | str]):
         """Matching tags best first; creating the typed name comes after them."""
         options = []
         for tag in self.ranked(query):
-            label = Text(no_wrap=True, overflow="ellipsis")
+            label = Text()
             label.append(
                 f" {tag.hotkey or ' '} ", style=chip_style(tag, ansi=self.app.current_theme.ansi)
             )
             label.append(f" {one_line(tag.name, 30)}")
             if tag.description:
-                label.append(f"  {one_line(tag.description, 60)}", style="dim")
+                label.append(f"  {one_line(tag.description, 120)}", style="dim")
             options.append(Option(label, id=str(tag.id)))
         name = " ".join(query.split())
         if name and not any(tag.name.casefold() == name.casefold() for tag in self.tags):

@@ -80,7 +80,10 @@ class CommentPanel(VerticalScroll, can_focus=True):
     CommentPanel #panel-header { color: $text-muted; }
     CommentPanel #panel-text { margin-top: 1; }
     CommentPanel .tombstone { color: $tombstone; text-style: italic; }
-    CommentPanel JumpList { height: auto; max-height: 12; border: none; padding: 0; }
+    CommentPanel JumpList {
+        height: auto; max-height: 12; border: none; padding: 0;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     CommentPanel .-empty { display: none; }
     """
 
@@ -179,9 +182,9 @@ class CommentPanel(VerticalScroll, can_focus=True):
         options: list[Option] = []
 
         def add(prefix: str, other: int, snippet: str) -> None:
-            label = Text(no_wrap=True, overflow="ellipsis")
+            label = Text()
             label.append(f"{prefix} #{other}  ", style="bold")
-            label.append(one_line(snippet, 60))
+            label.append(one_line(snippet, 120))
             options.append(Option(label, id=str(other)))
 
         for link in detail.links_out:

@@ -1,0 +1,91 @@
+"""Hostile comment text: shown inert in the list and the pane, never executed or leaked."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from rich.segment import Segment
+
+from tests.reader_support import SIZE, database_with, panel_text, reader, screen_text
+from tui.inert import inert
+from tui.widgets.comment_list import CommentList
+from tui.widgets.comment_panel import TEXT_SHOWN, CommentPanel
+
+HOSTILE = [
+    "\x1b[31mRED\x1b[0m then \x1b]52;c;aGVsbG8=\x07 clipboard and \x1b[2J\x1b[H cleared",
+    "[bold]not bold[/bold] [@click=app.quit]click me[/] [link=https://evil.example]x[/link]",
+    "\u202eevil bidi override\u202c and zero\u200bwidth and \u2066isolate\u2069",
+    "controls \x08\x7f\x9b\x0c\x0b here",
+    "A" * 1_000_000,
+]
+FORBIDDEN = ["\x1b", "\x07", "\x08", "\x7f", "\x9b", "\u202e", "\u202c", "\u200b", "\u2066"]
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def hostile_db(tmp_path):
+    source = tmp_path / "hostile.txt"
+    source.write_text("\n".join(HOSTILE) + "\n", encoding="utf-8")
+    return database_with(tmp_path / "hostile.db", source)
+
+
+def test_inert_replaces_every_dangerous_character():
+    for text in HOSTILE[:4]:
+        for block in (False, True):
+            shown = inert(text, multiline=block)
+            assert not any(ch in shown for ch in FORBIDDEN)
+    assert inert("\x1b[31m") == "␛[31m"
+    assert inert("\u202e") == "⟨RLO⟩"
+    assert inert("a\nb") == "a␊b"
+    assert inert("a\nb", multiline=True) == "a\nb"
+    assert inert("lone \udc80 surrogate") == "lone \ufffd surrogate"
+
+
+async def test_list_and_pane_show_hostile_text_inertly(hostile_db):
+    app = reader(hostile_db)
+    async with app.run_test(size=SIZE) as pilot:
+        comments = app.screen.query_one(CommentList)
+        for index in range(4):
+            comments.cursor = index
+            await pilot.pause()
+            shown = screen_text(app)
+            assert not any(ch in shown for ch in FORBIDDEN), repr(shown)
+            panel = app.screen.query_one(CommentPanel)
+            for widget_id in ("#panel-header", "#panel-text", "#panel-facts"):
+                content = str(panel.query_one(widget_id).content)
+                assert not any(ch in content for ch in FORBIDDEN), repr(content)
+        body = app.screen.query_one("#panel-text")
+        await pilot.press("g", "j")
+        assert str(body.content) == HOSTILE[1]  # markup shown as the characters it is
+        assert "[bold]not bold[/bold]" in panel_text(app)
+        assert app.is_running  # the [@click=app.quit] markup was text, not an action
+        await pilot.press("g")
+        assert "␛[31mRED␛[0m" in panel_text(app)
+        await pilot.press("j", "j")
+        assert "⟨RLO⟩evil bidi" in screen_text(app)
+
+
+async def test_every_segment_drawn_in_the_list_is_free_of_controls(hostile_db):
+    app = reader(hostile_db)
+    async with app.run_test(size=SIZE):
+        comments = app.screen.query_one(CommentList)
+        for y in range(comments.row_count):
+            segments: list[Segment] = list(comments.render_line(y))
+            assert all(not any(ch in seg.text for ch in FORBIDDEN) for seg in segments)
+
+
+async def test_a_megabyte_comment_does_not_freeze_the_reader(hostile_db):
+    app = reader(hostile_db)
+    async with app.run_test(size=SIZE) as pilot:
+        started = time.perf_counter()
+        await pilot.press("G")
+        elapsed = time.perf_counter() - started
+        panel_body = str(app.screen.query_one("#panel-text").content)
+        assert panel_body.startswith("A" * 100)
+        assert f"{1_000_000 - TEXT_SHOWN:,} more characters" in panel_body
+        assert elapsed < 5  # generous: a frozen UI takes far longer

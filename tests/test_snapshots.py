@@ -1,0 +1,38 @@
+"""How the reader looks at 80x24 on the seed thread: the main screen, help, and the link picker.
+
+Regenerate after an intended change with ``pytest tests/test_snapshots.py --snapshot-update``
+and look at the SVGs in ``tests/__snapshots__`` before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.reader_support import SIZE, reader, seeded_database
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture
+def seed_app(tmp_path):
+    return reader(seeded_database(tmp_path / "seed.db"), "alice")
+
+
+def test_main_screen(snap_compare, seed_app):
+    assert snap_compare(seed_app, press=["j", "1", "2", "j", "j", "3"], terminal_size=SIZE)
+
+
+def test_help_screen(snap_compare, seed_app):
+    assert snap_compare(seed_app, press=["question_mark"], terminal_size=SIZE)
+
+
+def test_link_picker(snap_compare, seed_app):
+    assert snap_compare(seed_app, press=["j", "j", "j", "j", "r"], terminal_size=SIZE)
+
+
+def test_ansi_theme(snap_compare, tmp_path):
+    app = reader(seeded_database(tmp_path / "seed.db"), "alice", theme="threadmark-ansi")
+    assert snap_compare(app, press=["1", "j", "4"], terminal_size=SIZE)
