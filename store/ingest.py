@@ -8,6 +8,7 @@ single ``BEGIN IMMEDIATE`` transaction.  :func:`import_file` does both.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from store.readers import read_bytes
 from store.records import ParsedThread
 
 DEFAULT_THRESHOLD = 90.0
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_RECORD_TEXT_FIELDS = ("text", "platform_id", "parent_id", "author", "created_at")
 Progress = Callable[[str, int, int], None]
 
 
@@ -72,6 +75,7 @@ def prepare(
         raise ThreadmarkError(f"--threshold must be between 0 and 100, not {threshold:g}")
     data = read_source(path)
     parsed = read_bytes(data, path.name, format, split=split)
+    _replace_lone_surrogates(parsed)
     folding = fold(parsed.records, threshold, progress=progress)
     return PreparedImport(
         source=path.name,
@@ -81,6 +85,23 @@ def prepare(
         threshold=threshold,
         title=title or parsed.title or path.stem,
     )
+
+
+def _replace_lone_surrogates(parsed: ParsedThread) -> None:
+    """JSON can spell half a surrogate pair (``"\\ud83d"``), which no UTF-8 can store.
+
+    Left in, it crashes the insert (and every export); it becomes U+FFFD, as a bad byte does.
+    Text and CSV come from decoded bytes and cannot hold one.
+    """
+    if parsed.format in ("text", "csv"):
+        return
+    if parsed.title is not None:
+        parsed.title = _LONE_SURROGATE.sub("\ufffd", parsed.title)
+    for record in parsed.records:
+        for name in _RECORD_TEXT_FIELDS:
+            value = getattr(record, name)
+            if value is not None and _LONE_SURROGATE.search(value):
+                setattr(record, name, _LONE_SURROGATE.sub("\ufffd", value))
 
 
 def thread_with_sha256(db: sqlite_utils.Database, sha256: str) -> int | None:
