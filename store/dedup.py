@@ -20,7 +20,8 @@ The steps, cheapest first (DESIGN.md "Dedup"):
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+import string
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,10 @@ QUOTE_SAMPLE = 16
 QUOTE_POSTINGS = 32
 QUOTE_CANDIDATES = 3
 
+_PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+_PUNCTUATION_ALIKE = np.array(
+    [ord(".") if chr(code) in string.punctuation else code for code in range(128)], np.uint32
+)
 CHUNK_CHARS = 4_000_000  # characters hashed per numpy pass: bounds the temporary arrays
 VERIFY_BATCH = 50_000  # pairs per rapidfuzz call, and per progress report
 NORMALISE_REPORT_EVERY = 20_000
@@ -95,32 +100,19 @@ def fold(
     """
     report = progress or _no_progress
     texts = _DistinctTexts.read(records, report)
-    clusters = _UnionFind(len(texts.compared))
+    quotes = _QuoteSample.of(texts)
     foldable = _long_texts(texts.compared)
-    pairs = _candidate_pairs(texts.compared, foldable, threshold, report)
+    shingled = _shingle_pass(texts.compared, foldable, np.unique(quotes.hashes), report)
+    clusters = _UnionFind(len(texts.compared))
+    pairs = _candidate_pairs(texts.compared, foldable, shingled.band_keys, threshold, report)
     for a, b in _near_duplicates(texts.compared, pairs, threshold, report):
         clusters.union(a, b)
-
-    canonical: list[int] = []
-    how: list[str | None] = []
-    for i, record_text in enumerate(texts.of_record):
-        if texts.identity_first[i] != i:
-            first_canonical = canonical[texts.identity_first[i]]
-            canonical.append(first_canonical)
-            how.append("identity")
-        elif record_text < 0:  # a tombstone: its own cluster
-            canonical.append(i)
-            how.append(None)
-        else:
-            root = clusters.find(record_text)
-            canonical.append(texts.first_record[root])
-            how.append(None if canonical[i] == i else "exact" if root == record_text else "near")
-
-    quotes = {
+    canonical, how = _canonical_and_how(texts, clusters)
+    links = {
         (canonical[texts.first_record[quoting]], canonical[texts.first_record[quoted]])
-        for quoting, quoted in _quote_links(records, texts, foldable, threshold, report)
+        for quoting, quoted in _quote_links(records, texts, quotes, shingled, threshold, report)
     }
-    return Folding(canonical, how, sorted(pair for pair in quotes if pair[0] != pair[1]))
+    return Folding(canonical, how, sorted(link for link in links if link[0] != link[1]))
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -206,6 +198,26 @@ class _UnionFind:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
+def _canonical_and_how(
+    texts: _DistinctTexts, clusters: _UnionFind
+) -> tuple[list[int], list[str | None]]:
+    """Each record's canonical record and how it folds into it (see :class:`Folding`)."""
+    canonical: list[int] = []
+    how: list[str | None] = []
+    for i, text in enumerate(texts.of_record):
+        if texts.identity_first[i] != i:
+            canonical.append(canonical[texts.identity_first[i]])
+            how.append("identity")
+        elif text < 0:  # a tombstone: a cluster of its own
+            canonical.append(i)
+            how.append(None)
+        else:
+            root = clusters.find(text)
+            canonical.append(texts.first_record[root])
+            how.append(None if canonical[i] == i else "exact" if root == text else "near")
+    return canonical, how
+
+
 # --- 3: near duplicates ------------------------------------------------------------------------
 
 
@@ -225,19 +237,54 @@ def _length_ratio_bound(threshold: float) -> float:
     return threshold / (200.0 - threshold)
 
 
+@dataclass
+class _Shingled:
+    """What one pass over the foldable texts' shingles gives.
+
+    ``band_keys`` (one row per foldable text, BANDS columns) are the LSH keys for near
+    duplicates; ``posting_hashes`` (sorted) and ``posting_texts`` say which texts hold each of
+    the shingles sampled from quotes, at most QUOTE_POSTINGS (the earliest) per shingle.
+    """
+
+    band_keys: np.ndarray
+    posting_hashes: np.ndarray
+    posting_texts: np.ndarray
+
+
+def _shingle_pass(
+    compared: list[str], foldable: np.ndarray, wanted: np.ndarray, report: Progress
+) -> _Shingled:
+    """Shingle the foldable texts once, for both the band keys and the quote postings."""
+    band_keys = np.zeros((len(foldable), BANDS), dtype=np.uint64)
+    found_hashes, found_texts = [], []
+    for first, hashes, owner in _shingle_chunks([compared[i] for i in foldable]):
+        report("shingles", first, len(foldable))
+        group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        band_keys[first + owner[group_starts]] = _band_keys(hashes, group_starts)
+        hit = _is_in(hashes, wanted)
+        found_hashes.append(hashes[hit])
+        found_texts.append(foldable[first + owner[hit]])
+    report("shingles", len(foldable), len(foldable))
+    posting_hashes, posting_texts = _smallest_per_group(
+        _joined(found_hashes, np.uint64), _joined(found_texts, np.int64), QUOTE_POSTINGS
+    )
+    return _Shingled(band_keys, posting_hashes, posting_texts)
+
+
 def _candidate_pairs(
-    compared: list[str], ids: np.ndarray, threshold: float, report: Progress
+    compared: list[str],
+    foldable: np.ndarray,
+    band_keys: np.ndarray,
+    threshold: float,
+    report: Progress,
 ) -> np.ndarray:
     """Pairs of distinct texts (an ``(m, 2)`` array) worth verifying as near duplicates.
 
-    Each text gets BANDS band keys from its MinHash signature; texts sharing a band key are
-    likely to share most of their shingles.  Within a bucket, texts are sorted by length and
-    each is paired with the next few (MAX_NEIGHBOURS) whose length still allows ``threshold``.
+    Texts sharing a band key are likely to share most of their shingles.  Within a bucket,
+    texts are sorted by length and each is paired with the next few (MAX_NEIGHBOURS) whose
+    length still allows ``threshold``.
     """
-    if len(ids) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    lengths = np.fromiter((len(compared[i]) for i in ids), dtype=np.int64, count=len(ids))
-    band_keys = _band_keys([compared[i] for i in ids], report)
+    lengths = np.fromiter((len(compared[i]) for i in foldable), dtype=np.int64, count=len(foldable))
     bound = _length_ratio_bound(threshold)
     found = []
     for band in range(BANDS):
@@ -254,35 +301,27 @@ def _candidate_pairs(
             close = same_bucket & (sorted_lengths[:-step] >= sorted_lengths[step:] * bound)
             found.append(np.stack((order[:-step][close], order[step:][close]), axis=1))
     report("candidates", BANDS, BANDS)
-    if not found:
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = np.sort(ids[np.concatenate(found)], axis=1)
-    return np.unique(pairs, axis=0)
+    pairs = np.sort(foldable[_joined(found, np.int64).reshape(-1, 2)], axis=1)
+    codes = np.unique(pairs[:, 0] * len(compared) + pairs[:, 1])  # drops pairs found twice
+    return np.stack(np.divmod(codes, len(compared)), axis=1)
 
 
-def _band_keys(texts: list[str], report: Progress) -> np.ndarray:
-    """An ``(len(texts), BANDS)`` array of LSH band keys from each text's MinHash signature."""
-    keys = np.empty((len(texts), BANDS), dtype=np.uint64)
-    for first, hashes, owner in _shingle_chunks(texts):
-        report("signatures", first, len(texts))
-        group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        signatures = _minhash(hashes, group_starts)  # (BANDS * ROWS, texts in chunk)
-        rows = signatures.reshape(BANDS, ROWS, -1).astype(np.uint64)
-        chunk_keys = (rows * _BAND_MUL).sum(axis=1)  # wraps mod 2**64, as intended
-        keys[first + owner[group_starts]] = chunk_keys.T
-    return keys
+def _band_keys(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
+    """The BANDS LSH band keys of each group of shingle hashes, from its MinHash signature."""
+    rows = _minhash(hashes, group_starts).reshape(BANDS, ROWS, -1).astype(np.uint64)
+    return (rows * _BAND_MUL).sum(axis=1).T  # wraps mod 2**64, as intended
 
 
 def _minhash(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     """MinHash signature (BANDS * ROWS values) of each group of consecutive shingle hashes.
 
     Each of the signature's hash functions is a cheap 32-bit mix of the shingle hash; the work
-    goes in slices of about 64k shingles so the temporary matrix stays in cache.
+    goes in runs of about 16k shingles, so that the temporary matrix stays in cache.
     """
     base = (hashes >> np.uint64(32)).astype(np.uint32)
     group_ends = np.r_[group_starts[1:], len(hashes)]
     out = []
-    for first, end in _group_runs(group_starts, len(hashes), 65_536):
+    for first, end in _group_runs(group_starts, len(hashes), 16_384):
         lo, hi = group_starts[first], group_ends[end - 1]
         mixed = (base[lo:hi] ^ _MINHASH_XOR) * _MINHASH_MUL
         mixed ^= mixed >> np.uint32(16)
@@ -305,7 +344,9 @@ def _shingle_chunks(texts: list[str]) -> Iterator[tuple[int, np.ndarray, np.ndar
     is the WINDOW characters from a word start (the text's start, after a space, or any CJK
     character, whose script has no spaces); windows that would run past the text's end are
     dropped.  Anchoring at word starts keeps shingles aligned across insertions and makes
-    about five times fewer of them than every character position would.
+    about five times fewer of them than every character position would.  All ASCII
+    punctuation hashes alike, so that a change of quote marks or of a full stop for an
+    exclamation mark leaves the shingles as they were.
     """
     first = 0
     while first < len(texts):
@@ -321,6 +362,7 @@ def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The shingle hashes of ``texts`` and the index of the text each belongs to."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    codes = np.where(codes < 128, _PUNCTUATION_ALIKE[codes & 127], codes)
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     anchor = codes >= 0x3000
@@ -347,15 +389,21 @@ def _near_duplicates(
 
     ``fuzz.ratio`` on characters must reach ``threshold``.  On a short comment that still lets
     two whole words change ("i agree ... protects" against "i disagree ... hurts" scores 90.2),
-    so the texts' word sequences must also reach ``2 * threshold - 100`` (80 at 90): a budget
-    twice as loose, because one typo already changes a whole word.  Typo fixes, appended
-    "edit:" lines and quote-style changes pass both; on a long comment the word check rarely
-    decides anything.
+    so the sequences of words (punctuation left out) must also reach ``2 * threshold - 100``
+    (80 at 90): a looser budget, since one typo already changes a whole word.  Typo fixes,
+    appended "edit:" lines and quote-style changes pass both; on a long comment the word check
+    rarely decides anything.  A fold wrongly made hides a different comment from the person
+    coding the thread, which is worse than a fold missed.
     """
     word_threshold = 2 * threshold - 100
-    for a, b in _verified(compared, compared, pairs, fuzz.ratio, threshold, report):
-        if fuzz.ratio(compared[a].split(" "), compared[b].split(" ")) >= word_threshold:
+    for a, b in _verified(compared, compared, pairs, fuzz.ratio, threshold, "verify", report):
+        if fuzz.ratio(_words(compared[a]), _words(compared[b])) >= word_threshold:
             yield a, b
+
+
+def _words(text: str) -> list[bytes]:
+    """The words of a normalised text, ASCII punctuation left out (fast: bytes, no regex)."""
+    return text.encode().translate(_PUNCTUATION_TO_SPACE).split()
 
 
 def _verified(
@@ -364,13 +412,13 @@ def _verified(
     pairs: np.ndarray,
     scorer: Callable[..., float],
     threshold: float,
+    stage: str,
     report: Progress,
 ) -> Iterator[tuple[int, int]]:
     """The pairs ``(a, b)`` with ``scorer(left[a], right[b]) >= threshold``, in order.
 
     rapidfuzz scores a batch at a time on every core; progress is reported per batch.
     """
-    stage = f"verify ({scorer.__name__})"
     for start in range(0, len(pairs), VERIFY_BATCH):
         report(stage, start, len(pairs))
         batch = pairs[start : start + VERIFY_BATCH]
@@ -388,25 +436,49 @@ def _verified(
 # --- 5: quotes ---------------------------------------------------------------------------------
 
 
+@dataclass
+class _QuoteSample:
+    """The quote-replies (distinct text ids) and a sample of each one's quote shingles.
+
+    The sample is the quote's QUOTE_SAMPLE smallest shingle hashes: the same shingles are
+    picked wherever the quote starts or ends in the text it quotes.  ``owner`` says which
+    quote-reply (an index into ``replies``) each sampled hash belongs to.
+    """
+
+    replies: np.ndarray
+    hashes: np.ndarray
+    owner: np.ndarray
+
+    @classmethod
+    def of(cls, texts: _DistinctTexts) -> _QuoteSample:
+        """Quote-replies are texts with words of their own and a quote that is not short."""
+        replies = [t for t, quote in enumerate(texts.quoted) if quote and not is_short(quote)]
+        chunks = list(_shingle_chunks([texts.quoted[t] for t in replies]))
+        owner, hashes = _smallest_per_group(
+            _joined((first + owner for first, _, owner in chunks), np.int64),
+            _joined((hashes for _, hashes, _ in chunks), np.uint64),
+            QUOTE_SAMPLE,
+        )
+        return cls(np.asarray(replies, dtype=np.int64), hashes, owner)
+
+
 def _quote_links(
     records: Sequence[CommentRecord],
     texts: _DistinctTexts,
-    sources: np.ndarray,
+    quotes: _QuoteSample,
+    shingled: _Shingled,
     threshold: float,
     report: Progress,
 ) -> Iterator[tuple[int, int]]:
     """``(quoting, quoted)`` distinct text ids: each quote-reply and the earlier text it quotes.
 
     The parent is tried first (most quotes quote the comment replied to); a quote-reply whose
-    parent does not match (or that has none, as in plain text) tries its best candidates among
-    ``sources``.  A quote matches a text when ``fuzz.partial_ratio`` reaches ``threshold`` and
-    the text is about as long as the quote or longer.
+    parent does not match (or that has none, as in plain text) tries its best candidates.  A
+    quote matches a text when ``fuzz.partial_ratio`` reaches ``threshold`` and the text is
+    about as long as the quote or longer.
     """
-    quote_replies = [t for t, quote in enumerate(texts.quoted) if quote and not is_short(quote)]
-    if not quote_replies:
-        return
     with_parent = []
-    for quoting in quote_replies:
+    for quoting in quotes.replies.tolist():
         parent_id = records[texts.first_record[quoting]].parent_id
         parent = texts.record_by_platform_id.get(parent_id) if parent_id is not None else None
         if parent is not None and parent < texts.first_record[quoting]:
@@ -416,10 +488,9 @@ def _quote_links(
     for quoting, quoted in _quote_matches(texts, pairs.reshape(-1, 2), threshold, report):
         matched.add(quoting)
         yield quoting, quoted
-    unmatched = [quoting for quoting in quote_replies if quoting not in matched]
-    for quoting, quoted in _quote_matches(
-        texts, _quote_candidates(texts, unmatched, sources), threshold, report
-    ):
+    candidates = _quote_candidates(texts, quotes, shingled)
+    candidates = candidates[~np.isin(candidates[:, 0], list(matched))]
+    for quoting, quoted in _quote_matches(texts, candidates, threshold, report):
         if quoting not in matched:  # candidates come best first: keep the first that matches
             matched.add(quoting)
             yield quoting, quoted
@@ -433,39 +504,30 @@ def _quote_matches(
     text_lengths = np.fromiter((len(texts.compared[t]) for t in pairs[:, 1]), dtype=np.float64)
     long_enough = text_lengths >= quote_lengths * threshold / 100
     return _verified(
-        texts.quoted, texts.compared, pairs[long_enough], fuzz.partial_ratio, threshold, report
+        texts.quoted,
+        texts.compared,
+        pairs[long_enough],
+        fuzz.partial_ratio,
+        threshold,
+        "quotes",
+        report,
     )
 
 
 def _quote_candidates(
-    texts: _DistinctTexts, quote_replies: list[int], sources: np.ndarray
+    texts: _DistinctTexts, quotes: _QuoteSample, shingled: _Shingled
 ) -> np.ndarray:
     """``(quoting, source)`` pairs: for each quote-reply, the earlier texts worth verifying.
 
-    A quote is looked up by a sample of its shingles (its QUOTE_SAMPLE smallest hashes, a
-    sample that does not depend on where the quote starts); each sampled shingle points at the
-    earliest QUOTE_POSTINGS texts holding it, so a common phrase costs no more than a rare one.
-    The QUOTE_CANDIDATES texts sharing most shingles with the quote come first, best first.
+    Each sampled quote shingle is joined with the texts posted under it; the QUOTE_CANDIDATES
+    earlier texts sharing most sampled shingles with the quote come first, best first.
     """
-    if not quote_replies or not len(sources):
-        return np.empty((0, 2), dtype=np.int64)
-    quote_hashes, quote_owner = _sampled_shingles([texts.quoted[t] for t in quote_replies])
-    wanted = np.unique(quote_hashes)
-    found_hashes, found_sources = [], []
-    for first, hashes, owner in _shingle_chunks([texts.compared[s] for s in sources]):
-        hit = np.isin(hashes, wanted)
-        found_hashes.append(hashes[hit])
-        found_sources.append(sources[first + owner[hit]])
-    posting_hashes, posting_sources = _smallest_per_group(
-        np.concatenate(found_hashes), np.concatenate(found_sources), QUOTE_POSTINGS
-    )
-
-    # Join each sampled quote shingle with the texts posted under the same hash.
-    lo = np.searchsorted(posting_hashes, quote_hashes, side="left")
-    hits = np.searchsorted(posting_hashes, quote_hashes, side="right") - lo
-    quoting = np.asarray(quote_replies, dtype=np.int64)[np.repeat(quote_owner, hits)]
+    postings = shingled.posting_hashes
+    lo = np.searchsorted(postings, quotes.hashes, side="left")
+    hits = np.searchsorted(postings, quotes.hashes, side="right") - lo
+    quoting = quotes.replies[np.repeat(quotes.owner, hits)]
     within = np.arange(hits.sum()) - np.repeat(np.cumsum(hits) - hits, hits)
-    source = posting_sources[np.repeat(lo, hits) + within]
+    source = shingled.posting_texts[np.repeat(lo, hits) + within]
     first_record = np.asarray(texts.first_record, dtype=np.int64)
     earlier = first_record[source] < first_record[quoting]
     pair_codes, shared = np.unique(
@@ -478,27 +540,30 @@ def _quote_candidates(
     return np.stack((quoting[best], source[best]), axis=1)
 
 
-def _sampled_shingles(quotes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Each quote's QUOTE_SAMPLE smallest distinct shingle hashes, and which quote they are of."""
-    chunks = [(first + owner, hashes) for first, hashes, owner in _shingle_chunks(quotes)]
-    owner, hashes = _smallest_per_group(
-        np.concatenate([owner for owner, _ in chunks]),
-        np.concatenate([hashes for _, hashes in chunks]),
-        QUOTE_SAMPLE,
-    )
-    return hashes, owner
-
-
 def _smallest_per_group(
     groups: np.ndarray, values: np.ndarray, limit: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """The distinct ``(group, value)`` pairs in sorted order, at most ``limit`` per group."""
     order = np.lexsort((values, groups))
     groups, values = groups[order], values[order]
-    distinct = np.r_[True, (groups[1:] != groups[:-1]) | (values[1:] != values[:-1])]
+    distinct = np.ones(len(groups), dtype=bool)
+    distinct[1:] = (groups[1:] != groups[:-1]) | (values[1:] != values[:-1])
     groups, values = groups[distinct], values[distinct]
     kept = _rank_in_group(groups) < limit
     return groups[kept], values[kept]
+
+
+def _is_in(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a sorted set, by binary search: much faster than np.isin's sorting."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    place = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[place] == values
+
+
+def _joined(arrays: Iterable[np.ndarray], dtype: type) -> np.ndarray:
+    """``np.concatenate`` that also takes no arrays at all."""
+    return np.concatenate([np.empty(0, dtype), *(array.ravel() for array in arrays)])
 
 
 def _rank_in_group(sorted_groups: np.ndarray) -> np.ndarray:

@@ -12,41 +12,33 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-# Typographic punctuation that people (and their phones) swap freely for the ASCII forms.
-_TO_ASCII = str.maketrans(
-    {
-        "\u2018": "'",  # ‘
-        "\u2019": "'",  # ’
-        "\u201a": "'",  # ‚
-        "\u201b": "'",  # ‛
-        "\u2032": "'",  # ′
-        "\u201c": '"',  # “
-        "\u201d": '"',  # ”
-        "\u201e": '"',  # „
-        "\u201f": '"',  # ‟
-        "\u2033": '"',  # ″
-        "\u2010": "-",  # hyphen
-        "\u2011": "-",  # non-breaking hyphen
-        "\u2012": "-",  # figure dash
-        "\u2013": "-",  # en dash
-        "\u2014": "-",  # em dash
-        "\u2015": "-",  # horizontal bar
-        "\u2212": "-",  # minus sign
-        "\u2026": "...",  # … (NFKC already does this; kept so the table says it all)
-        # Invisible characters: zero-width space/joiners, word joiner, byte-order mark, soft
-        # hyphen, and the bidi marks and overrides, which change no word of the text.
-        "\u200b": None,
-        "\u200c": None,
-        "\u200d": None,
-        "\u2060": None,
-        "\ufeff": None,
-        "\u00ad": None,
-        "\u200e": None,
-        "\u200f": None,
-        **{chr(code): None for code in range(0x202A, 0x202F)},
-        **{chr(code): None for code in range(0x2066, 0x206A)},
-    }
-)
+# Typographic punctuation that people (and their phones) swap freely for the ASCII forms, and
+# invisible characters, which change no word of the text: zero-width space and joiners, word
+# joiner, byte-order mark, soft hyphen, and the bidi marks, embeddings, overrides and isolates.
+_TO_ASCII = {
+    "\u2018": "'",  # ‘
+    "\u2019": "'",  # ’
+    "\u201a": "'",  # ‚
+    "\u201b": "'",  # ‛
+    "\u2032": "'",  # ′
+    "\u201c": '"',  # “
+    "\u201d": '"',  # ”
+    "\u201e": '"',  # „
+    "\u201f": '"',  # ‟
+    "\u2033": '"',  # ″
+    "\u2010": "-",  # hyphen
+    "\u2011": "-",  # non-breaking hyphen
+    "\u2012": "-",  # figure dash
+    "\u2013": "-",  # en dash
+    "\u2014": "-",  # em dash
+    "\u2015": "-",  # horizontal bar
+    "\u2212": "-",  # minus sign
+    "\u2026": "...",  # … (NFKC already does this; kept so the table says it all)
+    **dict.fromkeys("\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f", ""),
+    **dict.fromkeys(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]), ""),
+}
+# One regular expression pass is much faster than str.translate with a dict on non-ASCII text.
+_NOT_ASCII_PUNCTUATION = re.compile("[" + "".join(_TO_ASCII) + "]")
 
 # A quoted line: optional spaces, then one or more ">" markers (nested quotes, "> >" too).
 _QUOTE_MARKER = re.compile(r"^\s*(?:>\s*)+")
@@ -66,7 +58,11 @@ def normalise(text: str) -> Normalised:
     dropped, runs of whitespace collapsed to one space.  Lines starting with ``>`` (after
     optional spaces) go to ``quoted``, joined with a space, marker removed.
     """
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_TO_ASCII)
+    if text.isascii():  # the common case, and NFKC leaves ASCII as it is
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = _NOT_ASCII_PUNCTUATION.sub(lambda match: _TO_ASCII[match[0]], text)
     if ">" not in text:  # the common case: no quote to set apart
         return Normalised(_collapse(text), "")
     own_lines, quoted_lines = [], []
