@@ -19,7 +19,7 @@ from store.database import now, write
 from store.dedup import Folding, fold
 from store.errors import ThreadmarkError
 from store.readers import read_bytes
-from store.records import ParsedThread
+from store.records import CommentRecord, ParsedThread
 
 DEFAULT_THRESHOLD = 90.0
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -252,7 +252,13 @@ def _write_thread(
         progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
 
 
-def _write_structural_links(db, records, folding, cluster_id_of, parent_index) -> None:
+def _write_structural_links(
+    db: sqlite_utils.Database,
+    records: list[CommentRecord],
+    folding: Folding,
+    cluster_id_of: dict[int, int],
+    parent_index: Callable[[int], int | None],
+) -> None:
     """``replies_to`` from the thread's tree and ``quotes`` from quote detection."""
     created_at = now()
     links: dict[tuple[int, int, str], None] = {}

@@ -211,7 +211,7 @@ class ReaderScreen(Screen):
             parts.append("deleted hidden")
         return ", ".join(parts)
 
-    def changed(self, cluster_id: int | None = None) -> None:
+    def changed(self) -> None:
         """Redraw after a committed change."""
         self.comment_list.reload()
         self._refresh_header()
@@ -273,7 +273,7 @@ class ReaderScreen(Screen):
         if cluster_id is None:
             return
         annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
-        self.changed(cluster_id)
+        self.changed()
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -334,7 +334,7 @@ class ReaderScreen(Screen):
         except ThreadmarkError as error:
             self.notify(str(error), severity="error")
             return
-        self.changed(source)
+        self.changed()
         if made:
             self.notify(f"#{source} {kind} #{target}", timeout=3)
         else:
@@ -356,7 +356,7 @@ class ReaderScreen(Screen):
         if text is None:
             return
         annotate.set_note(self.db, cluster_id, self.annotator, text, original=original)
-        self.changed(cluster_id)
+        self.changed()
 
     def action_search(self) -> None:
         from tui.screens.search import SearchPrompt
@@ -400,7 +400,7 @@ class ReaderScreen(Screen):
             return
         if event.cluster_id is not None:
             self.comment_list.select_cluster(event.cluster_id)
-        self.changed(event.cluster_id)
+        self.changed()
         self.notify(f"{verb} {event.describe()}", timeout=3)
 
     def action_export(self, format: str = "csv") -> None:

@@ -142,8 +142,8 @@ class CommentList(ScrollView, can_focus=True):
         self._tags = {tag.id: tag for tag in tags}
         self.reload()
 
-    def reload(self, cluster_id: int | None = None) -> None:
-        """Fetch rows again after a change (one comment's, or all of them)."""
+    def reload(self) -> None:
+        """Fetch the rows on screen again after a change."""
         self._forget()
         self.refresh()
 
