@@ -1,0 +1,193 @@
+"""Shared fixtures: temporary databases, the seed thread, and the command line as a subprocess.
+
+The command line is always run as ``python -m tui.cli`` in a fresh interpreter, with its own
+config and data directories, so a test sees exactly what a user sees (stderr lines, exit status,
+no traceback) and never touches the real user's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from store import import_file, open_database
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_PATH = ROOT / "seeds" / "000_661a8b21aa12c001.txt"
+CLI_TIMEOUT = 60
+
+CliResult = tuple[int, str, str]
+CliCall = tuple[Sequence[object], Mapping[str, str | None] | None]
+
+
+def _clean_env(tmp_path: Path, extra: Mapping[str, str | None] | None) -> dict[str, str]:
+    """The environment of a CLI run: no THREADMARK_* from outside, tmp config and data dirs.
+
+    ``extra`` adds variables; a value of None removes one.
+    """
+    env = {key: value for key, value in os.environ.items() if not key.startswith("THREADMARK_")}
+    env["THREADMARK_CONFIG_DIR"] = str(tmp_path / "config")
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")  # where the default database would go
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
+    env.pop("PYTHONIOENCODING", None)
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def _command(args: Sequence[object]) -> list[str]:
+    return [sys.executable, "-m", "tui.cli", *map(str, args)]
+
+
+def _decode(data: bytes) -> str:
+    # Exports are UTF-8; keep "\r\n" as written, so CSV line ends can be checked.
+    return data.decode("utf-8")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Where a test's database goes (not created)."""
+    return tmp_path / "threadmark.db"
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    """The bundled seed thread: 20 comments, 11 distinct texts, one of them a tombstone."""
+    return SEED_PATH
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("seeded") / "seed.db"
+    db = open_database(path)
+    import_file(db, SEED_PATH)
+    db.close()
+    return path
+
+
+@pytest.fixture
+def seeded_db(db_path: Path, _seeded_template: Path) -> Path:
+    """A database file with the seed thread imported as thread 1 (closed, WAL checkpointed)."""
+    shutil.copyfile(_seeded_template, db_path)
+    return db_path
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """``run_cli(*args, env=None, cwd=None)`` -> (returncode, stdout, stderr).
+
+    Runs ``python -m tui.cli ARGS`` with a tmp ``THREADMARK_CONFIG_DIR``; ``cwd`` defaults
+    to the test's tmp dir.
+    """
+
+    def run(
+        *args: object, env: Mapping[str, str | None] | None = None, cwd: Path | None = None
+    ) -> CliResult:
+        done = subprocess.run(
+            _command(args),
+            env=_clean_env(tmp_path, env),
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            timeout=CLI_TIMEOUT,
+            check=False,
+        )
+        return done.returncode, _decode(done.stdout), _decode(done.stderr)
+
+    return run
+
+
+@pytest.fixture
+def run_cli_many(tmp_path: Path) -> Callable[[Sequence[CliCall]], list[CliResult]]:
+    """Run several independent CLI calls at once (each ``(args, env)``); results in order.
+
+    Only for calls that do not depend on each other: it saves interpreter start-up time.
+    """
+
+    def run(calls: Sequence[CliCall]) -> list[CliResult]:
+        processes = [
+            subprocess.Popen(
+                _command(args),
+                env=_clean_env(tmp_path, env),
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            for args, env in calls
+        ]
+        results = []
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=CLI_TIMEOUT)
+            results.append((process.returncode, _decode(stdout), _decode(stderr)))
+        return results
+
+    return run
+
+
+@pytest.fixture
+def call_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., CliResult]:
+    """``call_cli(*args, env=None)``: ``tui.cli.main`` in this process, same result shape.
+
+    For the many cases of a contract that ``run_cli`` proves end to end: an exception that
+    escapes ``main`` fails the test just as a traceback would.  Never for stdout exports.
+    """
+    from tui.cli import main
+
+    def call(*args: object, env: Mapping[str, str | None] | None = None) -> CliResult:
+        with monkeypatch.context() as patch:
+            wanted = _clean_env(tmp_path, env)
+            for key in [key for key in os.environ if key not in wanted]:
+                patch.delenv(key)
+            for key, value in wanted.items():
+                if os.environ.get(key) != value:
+                    patch.setenv(key, value)
+            capsys.readouterr()
+            try:
+                returncode = main([str(arg) for arg in args])
+            except SystemExit as exit:  # --version, --help
+                returncode = exit.code if isinstance(exit.code, int) else 1
+            stdout, stderr = capsys.readouterr()
+        return returncode, stdout, stderr
+
+    return call
+
+
+def file_state(path: Path) -> str | None:
+    """The sha256 of a file's bytes, or None when there is no such file."""
+    if not path.exists():
+        return None
+    if path.is_dir():
+        return "directory:" + ",".join(sorted(p.name for p in path.iterdir()))
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def fingerprint() -> Callable[[Path], str | None]:
+    """``fingerprint(path)``: the sha256 of the file (None if absent), to prove it unchanged."""
+    return file_state
+
+
+@pytest.fixture
+def open_db(db_path: Path) -> Iterator[Callable[..., object]]:
+    """``open_db(path=db_path)``: open a threadmark database, closed again after the test."""
+    opened = []
+
+    def opener(path: Path | None = None):
+        db = open_database(path or db_path)
+        opened.append(db)
+        return db
+
+    yield opener
+    for db in opened:
+        db.close()
