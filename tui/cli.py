@@ -226,6 +226,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     target = Path(args.output)
+    if _same_file(target, args.db):
+        raise ThreadmarkError(f"-o {target} is the database itself; choose another file")
     partial = target.with_name(target.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as out:
@@ -239,6 +241,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise
     print(f"wrote {target}", file=sys.stderr)
     return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def _check_thread(db, thread_id: int | None) -> None:
