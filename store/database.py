@@ -38,7 +38,8 @@ def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Data
     path = Path(path)
     if path.is_dir():
         raise ThreadmarkError(f"{path} is a directory, not a database")
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:
+        # An empty file is a database no one has written yet: reading must not create one.
         if not create:
             raise ThreadmarkError(f"no database at {path} (import a thread first)")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -159,7 +159,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from store.ingest import file_sha256, prepare, thread_with_sha256, write_import
     from tui.progress import import_progress
 
-    db = open_database(args.db) if args.db.exists() else None
+    # An empty file (touch threadmark.db) is no database yet: it is made only once every
+    # file has been read, so bad input leaves it empty.
+    has_database = args.db.exists() and not (args.db.is_file() and args.db.stat().st_size == 0)
+    db = open_database(args.db) if has_database else None
     prepared_imports = []
     for path in args.files:
         if db is not None and (existing := thread_with_sha256(db, file_sha256(path))):
