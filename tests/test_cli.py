@@ -274,6 +274,17 @@ def test_export_to_an_unwritable_place_is_an_error(call_cli, seeded_db, tmp_path
     assert not target.parent.exists()
 
 
+def test_export_onto_the_database_itself_is_refused(call_cli, seeded_db, fingerprint):
+    before = fingerprint(seeded_db)
+    same_file = seeded_db.parent / "." / seeded_db.name
+    assert_bad_input(
+        call_cli("export", "--db", seeded_db, "--format", "json", "-o", same_file),
+        mentions="the database itself",
+    )
+    assert fingerprint(seeded_db) == before
+    assert not seeded_db.with_name(seeded_db.name + ".partial").exists()
+
+
 def test_export_of_a_database_with_no_threads_is_valid(call_cli, db_path, tmp_path):
     open_database(db_path).close()
     outputs = {}
@@ -496,6 +507,22 @@ def test_bad_database(kind, run_cli, call_cli, tmp_path, seed_path, fingerprint)
     assert fingerprint(db) == before
     assert not (tmp_path / "out.csv").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("bad.db")) == ["bad.db"]
+
+
+def test_an_empty_database_file_stays_empty(call_cli, tmp_path, seed_path):
+    db = tmp_path / "touched.db"
+    db.touch()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"x": ')
+    for result in (
+        call_cli("import", bad, "--db", db),
+        call_cli("stats", "--db", db),
+        call_cli("export", "--db", db, "--format", "csv", "-o", tmp_path / "out.csv"),
+    ):
+        assert_bad_input(result)
+    assert db.read_bytes() == b""
+    assert call_cli("import", seed_path, "--db", db)[0] == 0
+    assert stats_json(call_cli, db)["comments"] == 20
 
 
 def test_stats_and_export_do_not_create_a_database(run_cli, call_cli, tmp_path):
