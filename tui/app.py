@@ -93,8 +93,6 @@ class ThreadmarkApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
-        for warning in self._startup_warnings:
-            self.notify(warning, severity="warning", timeout=8)
         if self.import_path is not None:
             self.push_screen(
                 ImportScreen(self.db_path, self.import_path, self.import_title), self.open_thread
@@ -113,6 +111,12 @@ class ThreadmarkApp(App[None]):
             return
         settings.remember_thread(self.db_path, thread_id)
         self.push_screen(ReaderScreen(thread_id))
+        self.call_after_refresh(self._show_startup_warnings)
+
+    def _show_startup_warnings(self) -> None:
+        """Once, on the reader (a toast raised before it was shown would be lost)."""
+        while self._startup_warnings:
+            self.notify(self._startup_warnings.pop(0), severity="warning", timeout=10)
 
     def switch_thread(self, thread_id: int) -> None:
         """Replace the reader with another thread of the same database."""
