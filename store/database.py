@@ -88,10 +88,14 @@ def _is_locked(error: sqlite3.DatabaseError) -> bool:
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse any SQLite file that neither is empty nor carries threadmark's application id."""
-    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    # One statement, so one snapshot: read apart, another process's first commit could fall
+    # between them and show its tables without its application id.
+    application_id, has_tables = conn.execute(
+        "SELECT (SELECT application_id FROM pragma_application_id), "
+        "(SELECT count(*) FROM sqlite_master)"
+    ).fetchone()
     if application_id == APPLICATION_ID:
         return
-    has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     if application_id != 0 or has_tables:
         raise ThreadmarkError(f"{path} is a SQLite database, but not threadmark's")
 
