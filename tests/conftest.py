@@ -60,14 +60,14 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "threadmark.db"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def seed_path() -> Path:
     """The bundled seed thread: 20 comments, 11 distinct texts, one of them a tombstone."""
     return SEED_PATH
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "seed.db"
     db = open_database(path)
     import_file(db, SEED_PATH)
@@ -76,9 +76,9 @@ def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def seeded_db(db_path: Path, _seeded_template: Path) -> Path:
+def seeded_db(db_path: Path, seeded_template: Path) -> Path:
     """A database file with the seed thread imported as thread 1 (closed, WAL checkpointed)."""
-    shutil.copyfile(_seeded_template, db_path)
+    shutil.copyfile(seeded_template, db_path)
     return db_path
 
 
@@ -106,31 +106,42 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
     return run
 
 
+def run_parallel(calls: Sequence[CliCall], base_dir: Path) -> list[CliResult]:
+    """Run independent CLI calls (each ``(args, env)``) a few at a time; results in order."""
+    jobs = max(2, os.cpu_count() or 2)
+    results: list[CliResult | None] = [None] * len(calls)
+    pending = list(enumerate(calls))
+    running: list[tuple[int, subprocess.Popen]] = []
+    while pending or running:
+        while pending and len(running) < jobs:
+            index, (args, env) = pending.pop(0)
+            process = subprocess.Popen(
+                _command(args),
+                env=_clean_env(base_dir, env),
+                cwd=base_dir,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            running.append((index, process))
+        index, process = running.pop(0)
+        stdout, stderr = process.communicate(timeout=CLI_TIMEOUT)
+        results[index] = (process.returncode, _decode(stdout), _decode(stderr))
+    return results  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def cli_batch() -> Callable[[Sequence[CliCall], Path], list[CliResult]]:
+    """``cli_batch(calls, base_dir)``: :func:`run_parallel` for fixtures wider than a test."""
+    return run_parallel
+
+
 @pytest.fixture
 def run_cli_many(tmp_path: Path) -> Callable[[Sequence[CliCall]], list[CliResult]]:
     """Run several independent CLI calls at once (each ``(args, env)``); results in order.
 
     Only for calls that do not depend on each other: it saves interpreter start-up time.
     """
-
-    def run(calls: Sequence[CliCall]) -> list[CliResult]:
-        processes = [
-            subprocess.Popen(
-                _command(args),
-                env=_clean_env(tmp_path, env),
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-            for args, env in calls
-        ]
-        results = []
-        for process in processes:
-            stdout, stderr = process.communicate(timeout=CLI_TIMEOUT)
-            results.append((process.returncode, _decode(stdout), _decode(stderr)))
-        return results
-
-    return run
+    return lambda calls: run_parallel(calls, tmp_path)
 
 
 @pytest.fixture
@@ -172,7 +183,7 @@ def file_state(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fingerprint() -> Callable[[Path], str | None]:
     """``fingerprint(path)``: the sha256 of the file (None if absent), to prove it unchanged."""
     return file_state

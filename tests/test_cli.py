@@ -15,6 +15,7 @@ import io
 import json
 import math
 import random
+import shutil
 import sqlite3
 import struct
 import zlib
@@ -402,25 +403,46 @@ BAD_FILES = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("case", list(BAD_FILES))
-def test_bad_input_file(case, run_cli, call_cli, seeded_db, tmp_path, fingerprint):
-    name, content, extra = BAD_FILES[case]
-    source = tmp_path / "input" / name
-    source.parent.mkdir()
+def make_bad_file(case: str, directory: Path) -> Path:
+    name, content, _ = BAD_FILES[case]
+    source = directory / name
+    directory.mkdir(parents=True, exist_ok=True)
     if content == "DIR":
         source.mkdir()
     elif content is not None:
         source.write_bytes(content)
-    fresh = tmp_path / "fresh.db"
-    before = fingerprint(seeded_db)
+    return source
 
-    for result in (
-        run_cli("import", source, "--db", seeded_db, *extra),
-        call_cli("import", source, "--db", fresh, *extra),
-    ):
-        line = assert_bad_input(result)
+
+@pytest.fixture(scope="module")
+def bad_file_imports(tmp_path_factory, seeded_template, cli_batch, fingerprint):
+    """Every bad file imported into its own copy of the seeded database by a real subprocess,
+    all started together (independent runs, so they can share the machine's cores).
+
+    Returns {case: (result, database, sha256 of the database before)}.
+    """
+    base = tmp_path_factory.mktemp("bad-files")
+    runs, calls = {}, []
+    for case, (_, _, extra) in BAD_FILES.items():
+        source = make_bad_file(case, base / case / "input")
+        db = base / case / "seeded.db"
+        shutil.copyfile(seeded_template, db)
+        runs[case] = (db, fingerprint(db))
+        calls.append((["import", source, "--db", db, *extra], None))
+    results = cli_batch(calls, base)
+    return {case: (result, *runs[case]) for case, result in zip(BAD_FILES, results, strict=True)}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_input_file(case, bad_file_imports, call_cli, tmp_path, fingerprint):
+    name, _, extra = BAD_FILES[case]
+    source = make_bad_file(case, tmp_path / "input")
+    fresh = tmp_path / "fresh.db"
+    result, seeded, before = bad_file_imports[case]
+    for outcome in (result, call_cli("import", source, "--db", fresh, *extra)):
+        line = assert_bad_input(outcome)
         assert ("docx" if case == "unknown-format" else name) in line
-    assert fingerprint(seeded_db) == before
+    assert fingerprint(seeded) == before
     assert not fresh.exists()
 
 
@@ -489,24 +511,45 @@ BAD_DATABASES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def bad_database_imports(tmp_path_factory, cli_batch, fingerprint, seed_path):
+    """The seed imported into every kind of bad database by real subprocesses, started
+    together.  Returns {kind: (result, database, sha256 of the database before)}."""
+    base = tmp_path_factory.mktemp("bad-databases")
+    runs, calls = {}, []
+    for kind in BAD_DATABASES:
+        (base / kind).mkdir()
+        db = base / kind / "bad.db"
+        make_bad_database(kind, db)
+        runs[kind] = (db, fingerprint(db))
+        calls.append((["import", seed_path, "--db", db], None))
+    results = cli_batch(calls, base)
+    return {
+        kind: (result, *runs[kind]) for kind, result in zip(BAD_DATABASES, results, strict=True)
+    }
+
+
 @pytest.mark.parametrize("kind", BAD_DATABASES)
-def test_bad_database(kind, run_cli, call_cli, tmp_path, seed_path, fingerprint):
+def test_bad_database(kind, bad_database_imports, call_cli, tmp_path, fingerprint):
+    imported, subprocess_db, subprocess_before = bad_database_imports[kind]
     db = tmp_path / "bad.db"
     make_bad_database(kind, db)
     before = fingerprint(db)
-    for result in (
-        run_cli("import", seed_path, "--db", db),
-        call_cli("stats", "--db", db, "--json"),
-        call_cli("export", "--db", db, "--format", "csv", "-o", tmp_path / "out.csv"),
+    for result, path in (
+        (imported, subprocess_db),
+        (call_cli("stats", "--db", db, "--json"), db),
+        (call_cli("export", "--db", db, "--format", "csv", "-o", tmp_path / "out.csv"), db),
     ):
-        line = assert_bad_input(result, mentions=str(db))
+        line = assert_bad_input(result, mentions=str(path))
         if kind.startswith("newer"):
             assert "newer threadmark" in line
         elif kind != "directory":
             assert "not threadmark's" in line or "not a threadmark database" in line
+    assert fingerprint(subprocess_db) == subprocess_before
     assert fingerprint(db) == before
     assert not (tmp_path / "out.csv").exists()
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("bad.db")) == ["bad.db"]
+    for directory, name in ((subprocess_db.parent, "bad.db"), (tmp_path, "bad.db")):
+        assert sorted(p.name for p in directory.iterdir() if p.name.startswith(name)) == [name]
 
 
 def test_an_empty_database_file_stays_empty(call_cli, tmp_path, seed_path):
