@@ -8,8 +8,9 @@ The steps, cheapest first (DESIGN.md "Dedup"):
    normalised text.  Everything after works on these *distinct texts*, so a text is compared
    once however often it occurs.
 3. Near: candidate pairs of distinct texts come from MinHash/LSH blocking over word-anchored
-   character windows, and only candidates are verified with ``fuzz.ratio``.  Nothing compares
-   all pairs: time and memory grow about linearly with the thread (see :func:`_candidate_pairs`).
+   character windows, and only candidates are verified, with ``fuzz.ratio`` on characters and
+   on words (:func:`_near_duplicates`).  Short texts are left out (:func:`is_short`).  Nothing
+   compares all pairs: time and memory grow about linearly with the number of comments.
 4. Clusters are the connected components (union-find) of the exact and near links; each
    cluster's canonical record is its earliest.
 5. Quotes: a comment that quotes an earlier one and adds its own words is not a duplicate; it
@@ -33,9 +34,10 @@ from store.records import CommentRecord
 Progress = Callable[[str, int, int], None]
 
 # A text shorter than this (normalised characters or words) is never folded by similarity,
-# only by exact repeat: at 90% a 19-character text may differ in two characters, which is
-# "i agree" against "i disagree", and a three-word reply ("same here lol") says too little
-# to call two of them the same comment.  Quotes shorter than this are not matched either.
+# only by exact repeat: in a text that short, the threshold's budget still lets the meaning
+# flip ("this is legal now" and "this is illegal now" score 94), and replies of three words or
+# fewer ("same here lol") say too little to call two of them one comment.  A quote shorter
+# than this is not matched either: it would be found in too many comments.
 SHORT_TEXT_CHARS = 20
 SHORT_TEXT_WORDS = 4
 
@@ -44,9 +46,9 @@ SHORT_TEXT_WORDS = 4
 # some band agree (likely above Jaccard ~0.5, rare below ~0.2).  Inside one band bucket, texts
 # are sorted by length and each is paired with at most MAX_NEIGHBOURS following ones, so a
 # phrase that thousands of comments share cannot make the work quadratic.
-WINDOW = 12
-BANDS = 16
-ROWS = 4
+WINDOW = 10
+BANDS = 20
+ROWS = 3
 MAX_NEIGHBOURS = 8
 
 # Quote-replies: the quote's QUOTE_SAMPLE smallest shingle hashes are looked up in the texts
@@ -241,7 +243,7 @@ def _length_ratio_bound(threshold: float) -> float:
 class _Shingled:
     """What one pass over the foldable texts' shingles gives.
 
-    ``band_keys`` (one row per foldable text, BANDS columns) are the LSH keys for near
+    ``band_keys`` (BANDS rows, one column per foldable text) are the LSH keys for near
     duplicates; ``posting_hashes`` (sorted) and ``posting_texts`` say which texts hold each of
     the shingles sampled from quotes, at most QUOTE_POSTINGS (the earliest) per shingle.
     """
@@ -255,12 +257,12 @@ def _shingle_pass(
     compared: list[str], foldable: np.ndarray, wanted: np.ndarray, report: Progress
 ) -> _Shingled:
     """Shingle the foldable texts once, for both the band keys and the quote postings."""
-    band_keys = np.zeros((len(foldable), BANDS), dtype=np.uint64)
+    band_keys = np.zeros((BANDS, len(foldable)), dtype=np.uint64)
     found_hashes, found_texts = [], []
     for first, hashes, owner in _shingle_chunks([compared[i] for i in foldable]):
         report("shingles", first, len(foldable))
         group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        band_keys[first + owner[group_starts]] = _band_keys(hashes, group_starts)
+        band_keys[:, first + owner[group_starts]] = _band_keys(hashes, group_starts)
         hit = _is_in(hashes, wanted)
         found_hashes.append(hashes[hit])
         found_texts.append(foldable[first + owner[hit]])
@@ -287,13 +289,11 @@ def _candidate_pairs(
     lengths = np.fromiter((len(compared[i]) for i in foldable), dtype=np.int64, count=len(foldable))
     bound = _length_ratio_bound(threshold)
     found = []
-    for band in range(BANDS):
+    for band, keys in enumerate(band_keys):
         report("candidates", band, BANDS)
-        order = np.lexsort((lengths, band_keys[:, band]))
-        keys, sorted_lengths = band_keys[order, band], lengths[order]
-        shares_key = keys[1:] == keys[:-1]
-        in_bucket = np.flatnonzero(np.r_[shares_key, False] | np.r_[False, shares_key])
-        order, keys, sorted_lengths = order[in_bucket], keys[in_bucket], sorted_lengths[in_bucket]
+        in_bucket = np.flatnonzero(_is_in(keys, _repeated(keys)))  # most texts are alone
+        order = in_bucket[np.lexsort((lengths[in_bucket], keys[in_bucket]))]
+        keys, sorted_lengths = keys[order], lengths[order]
         for step in range(1, MAX_NEIGHBOURS + 1):
             same_bucket = keys[step:] == keys[:-step]
             if not same_bucket.any():
@@ -309,13 +309,14 @@ def _candidate_pairs(
 def _band_keys(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     """The BANDS LSH band keys of each group of shingle hashes, from its MinHash signature."""
     rows = _minhash(hashes, group_starts).reshape(BANDS, ROWS, -1).astype(np.uint64)
-    return (rows * _BAND_MUL).sum(axis=1).T  # wraps mod 2**64, as intended
+    return (rows * _BAND_MUL).sum(axis=1)  # wraps mod 2**64, as intended
 
 
 def _minhash(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     """MinHash signature (BANDS * ROWS values) of each group of consecutive shingle hashes.
 
-    Each of the signature's hash functions is a cheap 32-bit mix of the shingle hash; the work
+    The shingle hashes are already well mixed, so each of the signature's hash functions can
+    be a cheap 32-bit permutation of them (xor a constant, multiply by an odd one).  The work
     goes in runs of about 16k shingles, so that the temporary matrix stays in cache.
     """
     base = (hashes >> np.uint64(32)).astype(np.uint32)
@@ -323,10 +324,8 @@ def _minhash(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     out = []
     for first, end in _group_runs(group_starts, len(hashes), 16_384):
         lo, hi = group_starts[first], group_ends[end - 1]
-        mixed = (base[lo:hi] ^ _MINHASH_XOR) * _MINHASH_MUL
-        mixed ^= mixed >> np.uint32(16)
-        mixed *= np.uint32(0x85EBCA6B)
-        out.append(np.minimum.reduceat(mixed, group_starts[first:end] - lo, axis=1))
+        permuted = (base[lo:hi] ^ _MINHASH_XOR) * _MINHASH_MUL
+        out.append(np.minimum.reduceat(permuted, group_starts[first:end] - lo, axis=1))
     return np.concatenate(out, axis=1)
 
 
@@ -559,6 +558,12 @@ def _is_in(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     place = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
     return sorted_set[place] == values
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """The distinct values that occur more than once in ``values``, sorted."""
+    ordered = np.sort(values)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
 
 
 def _joined(arrays: Iterable[np.ndarray], dtype: type) -> np.ndarray:
