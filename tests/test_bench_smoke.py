@@ -1,0 +1,26 @@
+"""The benchmarks run end to end on a tiny input, so they cannot rot between full runs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def test_dedup_bench_smoke() -> None:
+    pytest.importorskip("datasketch")
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "dedup.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    for method in ("datasketch", "fold"):
+        assert re.search(rf"^ +300 +{method} ", result.stdout, re.MULTILINE), result.stdout
+    assert "peak memory" in result.stdout
