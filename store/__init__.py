@@ -10,28 +10,32 @@ A library in its own right (no terminal needed)::
 It never imports textual or rich.
 """
 
-from store.annotate import add_link, create_tag, redo, remove_link, set_note, toggle_tag, undo
-from store.database import open_database, write
-from store.errors import ThreadmarkError
-from store.export import EXPORTERS, export
-from store.ingest import import_file, prepare, write_import
-from store.stats import thread_stats
+from importlib import import_module
 
-__all__ = [
-    "EXPORTERS",
-    "ThreadmarkError",
-    "add_link",
-    "create_tag",
-    "export",
-    "import_file",
-    "open_database",
-    "prepare",
-    "redo",
-    "remove_link",
-    "set_note",
-    "thread_stats",
-    "toggle_tag",
-    "undo",
-    "write",
-    "write_import",
-]
+# Public names and the modules that define them.  They load on first use, so that
+# `threadmark --version` or a bad-input error does not pay for numpy and rapidfuzz.
+_EXPORTS = {
+    "add_link": "store.annotate",
+    "create_tag": "store.annotate",
+    "redo": "store.annotate",
+    "remove_link": "store.annotate",
+    "set_note": "store.annotate",
+    "toggle_tag": "store.annotate",
+    "undo": "store.annotate",
+    "open_database": "store.database",
+    "write": "store.database",
+    "ThreadmarkError": "store.errors",
+    "EXPORTERS": "store.exporters",
+    "export": "store.exporters",
+    "import_file": "store.ingest",
+    "prepare": "store.ingest",
+    "write_import": "store.ingest",
+    "thread_stats": "store.stats",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'store' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

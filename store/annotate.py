@@ -48,6 +48,7 @@ class Event:
 def toggle_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
     """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now."""
     with write(db):
+        _require_comments(db, cluster_id)
         tagged = _has_tag(db, cluster_id, tag_id, annotator)
         name = db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if name is None:
@@ -72,6 +73,7 @@ def add_link(
         raise ThreadmarkError("a comment cannot be linked to itself")
     payload = {"source": source, "target": target, "kind": kind, "note": note}
     with write(db):
+        _require_comments(db, source, target)
         if _has_link(db, payload, annotator):
             return False
         _record_and_apply(db, annotator, "link", payload)
@@ -108,8 +110,9 @@ def set_note(
     An editor that saved drafts while the user typed passes the note as it was before
     editing as ``original``, so the journal (and undo) holds one change, not one per key.
     """
-    after = text if text.strip() else None
+    after = _stored_note(text)
     with write(db):
+        _require_comments(db, cluster_id)
         before = note_text(db, cluster_id, annotator) if original is ... else original
         if before == after:
             _apply(db, annotator, "note", {"cluster": cluster_id, "after": after})
@@ -121,7 +124,7 @@ def set_note(
 def save_note_draft(db: sqlite_utils.Database, cluster_id: int, annotator: str, text: str) -> None:
     """Store the note as it is being typed (not journaled): a killed editor loses one key."""
     with write(db):
-        _apply(db, annotator, "note", {"cluster": cluster_id, "after": text or None})
+        _apply(db, annotator, "note", {"cluster": cluster_id, "after": _stored_note(text)})
 
 
 def note_text(db: sqlite_utils.Database, cluster_id: int, annotator: str) -> str | None:
@@ -251,6 +254,17 @@ def _apply(db: sqlite_utils.Database, annotator: str, action: str, payload: dict
             )
     else:
         raise ValueError(f"no such change: {action}")
+
+
+def _stored_note(text: str) -> str | None:
+    """A note as stored: None (no note) when it holds nothing but whitespace."""
+    return text if text.strip() else None
+
+
+def _require_comments(db: sqlite_utils.Database, *cluster_ids: int) -> None:
+    for cluster_id in cluster_ids:
+        if db.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)).fetchone() is None:
+            raise ThreadmarkError(f"there is no comment #{cluster_id}")
 
 
 def _has_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:

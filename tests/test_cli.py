@@ -69,7 +69,7 @@ def test_import_then_stats_json_counts_the_seed(run_cli, db_path, seed_path):
     returncode, stdout, stderr = run_cli("import", seed_path, "--db", db_path)
     assert returncode == 0, stderr
     assert stdout == ""
-    assert stderr.startswith(f"imported {seed_path.name} as thread 1: 20 comments")
+    assert stderr.startswith(f"imported {seed_path} as thread 1: 20 comments")
 
     counts = stats_json(run_cli, db_path)
     assert {key: counts[key] for key in SEED_COUNTS} == SEED_COUNTS

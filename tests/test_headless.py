@@ -65,7 +65,7 @@ def test_importing_store_loads_no_terminal_ui(tmp_path):
     assert result["ui"] == []
     # The walk really covered the package, readers and exporters included.
     for module in ("store.database", "store.ingest", "store.annotate", "store.queries",
-                   "store.readers", "store.export"):  # fmt: skip
+                   "store.readers", "store.exporters"):  # fmt: skip
         assert module in result["modules"]
 
 

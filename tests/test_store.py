@@ -55,8 +55,16 @@ def test_a_new_database_has_the_schema_pragmas_and_identity(open_db, db_path):
 
 def test_foreign_keys_are_enforced(seed_db):
     with pytest.raises(sqlite3.IntegrityError):
-        toggle_tag(seed_db, 999, 1, "alice")  # no comment 999
+        seed_db.execute(
+            "INSERT INTO annotations (cluster_id, tag_id, annotator, created_at) "
+            "VALUES (999, 1, 'alice', 'now')"
+        )
     assert rows(seed_db, "SELECT count(*) FROM annotations") == [(0,)]
+
+
+def test_annotating_an_unknown_comment_is_a_user_error(seed_db):
+    with pytest.raises(ThreadmarkError, match="no comment #999"):
+        toggle_tag(seed_db, 999, 1, "alice")
     assert rows(seed_db, "SELECT count(*) FROM events") == [(0,)]  # rolled back with it
 
 

@@ -73,7 +73,7 @@ def _threshold(text: str) -> float:
 
 def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     """The reader's parser, and one parser per subcommand."""
-    from store.export import EXPORTERS
+    from store.exporters import EXPORTERS
     from store.readers import FORMATS
 
     reader = ArgumentParser(
@@ -170,34 +170,37 @@ def cmd_import(args: argparse.Namespace) -> int:
             continue
         with import_progress(f"reading {path.name}") as progress:
             prepared_imports.append(
-                prepare(
+                (
                     path,
-                    format=args.format,
-                    split=args.split,
-                    threshold=args.threshold,
-                    title=args.title,
-                    progress=progress,
+                    prepare(
+                        path,
+                        format=args.format,
+                        split=args.split,
+                        threshold=args.threshold,
+                        title=args.title,
+                        progress=progress,
+                    ),
                 )
             )
-    for prepared in prepared_imports:
+    for path, prepared in prepared_imports:
         db = db or open_database(args.db)
         with import_progress(f"storing {prepared.source}") as progress:
             outcome = write_import(db, prepared, progress)
         if not outcome.created:
-            _already_imported(prepared.source, outcome.thread_id)
+            _already_imported(path, outcome.thread_id)
             continue
         records = len(prepared.parsed.records)
         folded = records - len(set(prepared.folding.canonical))
         print(
-            f"imported {prepared.source} as thread {outcome.thread_id}: {records} comments "
+            f"imported {path} as thread {outcome.thread_id}: {records} comments "
             f"({prepared.parsed.format}), {folded} folded into earlier ones",
             file=sys.stderr,
         )
     return 0
 
 
-def _already_imported(name: Path | str, thread_id: int) -> None:
-    print(f"threadmark: {name} is already imported as thread {thread_id}", file=sys.stderr)
+def _already_imported(path: Path, thread_id: int) -> None:
+    print(f"threadmark: {path} is already imported as thread {thread_id}", file=sys.stderr)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -218,7 +221,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from store.database import open_database
-    from store.export import export
+    from store.exporters import export
 
     db = open_database(args.db, create=False)
     _check_thread(db, args.thread)

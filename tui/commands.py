@@ -8,7 +8,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from store.export import EXPORTERS
+from store.exporters import EXPORTERS
 from store.queries import RowFilter, list_threads
 from tui.inert import inert, one_line
 

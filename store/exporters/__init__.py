@@ -8,8 +8,8 @@ from typing import TextIO
 import sqlite_utils
 
 from store.database import read_snapshot
-from store.export.structured import write_json, write_jsonl
-from store.export.tabular import write_comments_csv, write_links_csv
+from store.exporters.structured import write_json, write_jsonl
+from store.exporters.tabular import write_comments_csv, write_links_csv
 
 Exporter = Callable[[sqlite_utils.Database, TextIO, int | None], None]
 

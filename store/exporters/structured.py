@@ -7,7 +7,13 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.export.comments import ExportComment, export_comments, link_rows, tag_rows, thread_rows
+from store.exporters.comments import (
+    ExportComment,
+    export_comments,
+    link_rows,
+    tag_rows,
+    thread_rows,
+)
 
 
 def comment_object(comment: ExportComment) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 import sqlite_utils
 
-from store.export.comments import export_comments, link_rows
+from store.exporters.comments import export_comments, link_rows
 from store.schema import HUMAN_LINK_KINDS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

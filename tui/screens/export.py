@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from store.database import open_database
 from store.errors import ThreadmarkError
-from store.export import EXPORTERS, FILE_SUFFIXES, export
+from store.exporters import EXPORTERS, FILE_SUFFIXES, export
 
 
 def default_file_name(title: str, format: str) -> str:
