@@ -62,6 +62,10 @@ _PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(
 _PUNCTUATION_ALIKE = np.array(
     [ord(".") if chr(code) in string.punctuation else code for code in range(128)], np.uint32
 )
+# Similarity is measured on a text's first COMPARED_CHARS characters: rapidfuzz's cost grows with
+# the product of the lengths, and two unlike megabyte-long comments would take seconds each.
+# Reddit caps a comment at 10,000 characters; longer ones are rare, and their openings tell.
+COMPARED_CHARS = 10_000
 CHUNK_CHARS = 4_000_000  # characters hashed per numpy pass: bounds the temporary arrays
 VERIFY_BATCH = 50_000  # pairs per rapidfuzz call, and per progress report
 NORMALISE_REPORT_EVERY = 20_000
@@ -134,9 +138,10 @@ class _DistinctTexts:
     """The thread's distinct normalised texts (ids in order of first appearance) and records.
 
     ``compared`` is what similarity is measured on: a comment's own words, or its quote when it
-    has no words of its own.  ``quoted`` is its quoted lines.  ``of_record[i]`` is record
-    ``i``'s distinct text, -1 for tombstones and identity repeats; ``identity_first[i]`` is the
-    first record with record ``i``'s platform id (``i`` itself when it is the first or has none).
+    has no words of its own; ``quoted`` is its quoted lines; both stop at COMPARED_CHARS.
+    ``of_record[i]`` is record ``i``'s distinct text, -1 for tombstones and identity repeats;
+    ``identity_first[i]`` is the first record with record ``i``'s platform id (``i`` itself
+    when it is the first or has none).
     """
 
     compared: list[str]
@@ -170,8 +175,8 @@ class _DistinctTexts:
                 key = f"{quoted}\n{own}" if quoted and own else own or quoted
                 text_id = text_by_normalised.setdefault(key, len(texts.compared))
                 if text_id == len(texts.compared):
-                    texts.compared.append(own or quoted)
-                    texts.quoted.append(quoted if own else "")
+                    texts.compared.append((own or quoted)[:COMPARED_CHARS])
+                    texts.quoted.append(quoted[:COMPARED_CHARS] if own else "")
                     texts.first_record.append(i)
                 text_by_raw[record.text] = text_id
             texts.of_record.append(text_id)
@@ -360,7 +365,7 @@ def _shingle_chunks(texts: list[str]) -> Iterator[tuple[int, np.ndarray, np.ndar
 def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The shingle hashes of ``texts`` and the index of the text each belongs to."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     codes = np.where(codes < 128, _PUNCTUATION_ALIKE[codes & 127], codes)
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
@@ -402,7 +407,7 @@ def _near_duplicates(
 
 def _words(text: str) -> list[bytes]:
     """The words of a normalised text, ASCII punctuation left out (fast: bytes, no regex)."""
-    return text.encode().translate(_PUNCTUATION_TO_SPACE).split()
+    return text.encode(errors="surrogatepass").translate(_PUNCTUATION_TO_SPACE).split()
 
 
 def _verified(

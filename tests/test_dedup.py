@@ -205,6 +205,21 @@ def test_a_comment_that_is_only_a_quote_is_compared_on_its_quote() -> None:
     assert folding.canonical == [0, 0]
 
 
+def test_hostile_text_folds_without_error() -> None:
+    surrogate = "A long comment with a lone surrogate \ud800 in it, and a few more words."
+    huge = "word " * 300_000  # compared on its first 10,000 characters
+    folding = fold(
+        records(
+            surrogate,
+            surrogate.replace("more", "mroe"),
+            "\x1b]52;c;aGk=\x07 [bold]markup[/bold] \u202eand a bidi override",
+            huge,
+            huge + "!",
+        )
+    )
+    assert folding.canonical == [0, 0, 2, 3, 3]
+
+
 # --- whole threads -----------------------------------------------------------------------------
 
 
