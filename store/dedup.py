@@ -484,12 +484,12 @@ def _quote_links(
     with_parent = []
     for quoting in quotes.replies.tolist():
         parent_id = records[texts.first_record[quoting]].parent_id
-        parent = texts.record_by_platform_id.get(parent_id) if parent_id is not None else None
-        if parent is not None and parent < texts.first_record[quoting]:
-            with_parent.append((quoting, texts.of_record[parent]))
-    pairs = np.array([pair for pair in with_parent if pair[1] >= 0], dtype=np.int64)
+        parent = -1 if parent_id is None else texts.record_by_platform_id.get(parent_id, -1)
+        if 0 <= parent < texts.first_record[quoting] and texts.of_record[parent] >= 0:
+            with_parent.append((quoting, texts.of_record[parent]))  # not a tombstone
     matched = set()
-    for quoting, quoted in _quote_matches(texts, pairs.reshape(-1, 2), threshold, report):
+    parent_pairs = np.array(with_parent, dtype=np.int64).reshape(-1, 2)
+    for quoting, quoted in _quote_matches(texts, parent_pairs, threshold, report):
         matched.add(quoting)
         yield quoting, quoted
     candidates = _quote_candidates(texts, quotes, shingled)

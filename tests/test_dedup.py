@@ -163,21 +163,19 @@ def test_short_texts_fold_only_by_exact_repeat() -> None:
 # --- quotes ------------------------------------------------------------------------------------
 
 
-def test_a_quote_reply_links_to_its_parent_and_is_not_folded() -> None:
+def test_a_quote_reply_links_to_the_comment_it_quotes_and_is_not_folded() -> None:
+    quote = "> you need copies, and these systems do not keep a database\n"
     folding = fold(
         [
             CommentRecord(LONG, platform_id="p"),
             CommentRecord("Something else entirely that is long enough to count.", platform_id="q"),
-            CommentRecord(
-                "> you need copies, and these systems do not keep a database\n"
-                "That is not how any of this works.",
-                platform_id="r",
-                parent_id="p",
-            ),
+            CommentRecord(quote + "That is not how it works.", platform_id="r", parent_id="p"),
+            # Replies to q but quotes p: the parent is tried first, then the likely candidates.
+            CommentRecord(quote + "Which is the whole point.", platform_id="s", parent_id="q"),
         ]
     )
-    assert folding.canonical == [0, 1, 2]
-    assert folding.quotes == [(2, 0)]
+    assert folding.canonical == [0, 1, 2, 3]
+    assert folding.quotes == [(2, 0), (3, 0)]
 
 
 def test_a_quote_reply_without_a_parent_finds_the_comment_it_quotes() -> None:
