@@ -298,9 +298,9 @@ def _candidate_pairs(
         report("candidates", band, BANDS)
         in_bucket = np.flatnonzero(_is_in(keys, _repeated(keys)))  # most texts are alone
         order = in_bucket[np.lexsort((lengths[in_bucket], keys[in_bucket]))]
-        keys, sorted_lengths = keys[order], lengths[order]
+        sorted_keys, sorted_lengths = keys[order], lengths[order]
         for step in range(1, MAX_NEIGHBOURS + 1):
-            same_bucket = keys[step:] == keys[:-step]
+            same_bucket = sorted_keys[step:] == sorted_keys[:-step]
             if not same_bucket.any():
                 break
             close = same_bucket & (sorted_lengths[:-step] >= sorted_lengths[step:] * bound)
