@@ -12,6 +12,19 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
+def test_reader_bench_smoke() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "reader.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "round trip p50" in result.stdout
+    assert re.search(r"^ +2,000 +yes ", result.stdout, re.MULTILINE), result.stdout
+    assert "target: key-to-commit p99" in result.stdout
+
+
 def test_dedup_bench_smoke() -> None:
     pytest.importorskip("datasketch")
     result = subprocess.run(

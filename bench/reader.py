@@ -1,0 +1,545 @@
+"""Benchmark the reader on large threads: first paint, and the latency from a key to its commit.
+
+    python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 5] [--smoke]
+
+For each N it builds (once; cached in bench/out by N) a database holding one synthetic thread of
+N comments, generated with a fixed seed and imported through the public store API, then measures:
+
+- first paint: from process start to the first screen showing comment text, for
+  ``threadmark --db DB`` in a real 80x24 pseudo-terminal, against a bare one-``Static`` Textual
+  app run the same way, alternating the two so machine load hits both alike (median of
+  ``--repeats``, after one untimed warm-up of each);
+- key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1) to
+  the moment a second, independent sqlite3 connection sees the change.  ``store.annotate.
+  toggle_tag`` is wrapped so that connection is asked right after the toggle returns, inside
+  the key handler, before the screen redraws; once the press returns the change is asserted
+  again.  The press round trip is shown too: it includes Pilot's own settling sleeps (at least
+  two 20 ms ``wait_for_idle`` rounds), so it is not the reader's latency;
+- the floor: ``store.annotate.toggle_tag`` called directly, timed the same way.
+
+Folding is the dedup benchmark's business: up to FOLD_LIMIT comments the thread is folded for
+real (``store.ingest.prepare``); above it every record is its own cluster, which the table says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import fcntl
+import json
+import math
+import os
+import random
+import re
+import select
+import signal
+import sqlite3
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from store import annotate
+from store.database import open_database, write
+from store.dedup import Folding
+from store.ingest import PreparedImport, file_sha256, prepare, write_import
+from store.readers import read_bytes
+
+SEED = 20240601
+GENERATOR_VERSION = 1  # part of the cached file names: bump it when the thread changes
+FOLD_LIMIT = 100_000
+OUT_DIR = Path(__file__).resolve().parent / "out"
+TERMINAL_SIZE = (80, 24)
+PAINT_TIMEOUT_S = 120.0
+PAINT_TARGET_N = 100_000
+PAINT_TARGET_RATIO = 2.0
+COMMIT_TARGET_MS = 16.0
+TAG_HOTKEY = "1"
+READER_ANNOTATOR = "bench-reader"
+FLOOR_ANNOTATOR = "bench-floor"
+OPENING = "Opening post:"  # the first comment starts with it: first paint waits for it
+BARE_TEXT = "Hello from a bare Textual app"
+BARE_APP = f"""
+from textual.app import App
+from textual.widgets import Static
+
+
+class Bare(App):
+    def compose(self):
+        yield Static({BARE_TEXT!r})
+
+
+Bare().run()
+"""
+
+VOCABULARY = """the to and a of is that it in i you for this not be are they on with have but as was
+what if do just can so like about people would all there their or more an think because no will
+at from my one we how your by don't it's even get them than only should when who which some make
+any know really these also been other were much then why things way still same those most could
+copyright law ai model models training data artists images art copies database fair use court
+infringement ruling lawsuit companies generative style work works creators human machine
+learning paint brush tool product profit license open source legal regulation"""
+WORDS = VOCABULARY.split()
+
+
+# -- the thread -------------------------------------------------------------------------------
+
+
+def synthetic_thread(n: int, seed: int = SEED) -> list[dict]:
+    """N JSON Lines records of a plausible thread, in depth-first reading order.
+
+    Texts run 40-800 characters (log-normal, median ~180); replies nest up to 10 deep; about 2%
+    repeat a recent comment's text, 0.2% are pagination repeats of an earlier record (same id)
+    and 0.5% are tombstones.
+    """
+    rng = random.Random(seed)
+    records: list[dict] = []
+    path: list[str] = []  # the ancestors of the next comment, then the last comment itself
+    recent_texts: list[str] = []
+    while len(records) < n:
+        if records and rng.random() < 0.002:
+            records.append(dict(rng.choice(records)))
+            continue
+        roll = rng.random()
+        if roll < 0.10 or not path:
+            path = []
+        elif roll > 0.55 or len(path) > 10:
+            path = path[: rng.randrange(len(path))]
+        comment_id = f"c{len(records)}"
+        if not records:
+            text = f"{OPENING} {_text(rng, 300)}"
+        elif rng.random() < 0.005:
+            text = "[deleted]"
+        elif recent_texts and rng.random() < 0.02:
+            text = rng.choice(recent_texts)
+        else:
+            text = _text(rng, min(800, max(40, int(rng.lognormvariate(5.2, 0.7)))))
+            recent_texts = [*recent_texts[-199:], text]
+        records.append(
+            {
+                "id": comment_id,
+                "parent": path[-1] if path else None,
+                "author": f"user{rng.randrange(3000)}",
+                "created": 1_700_000_000 + 7 * len(records),
+                "text": text,
+            }
+        )
+        path.append(comment_id)
+    return records
+
+
+def _text(rng: random.Random, length: int) -> str:
+    sentences: list[str] = []
+    size = 0
+    while size < length:
+        sentence = " ".join(rng.choices(WORDS, k=rng.randint(5, 18))).capitalize() + "."
+        sentences.append(sentence)
+        size += len(sentence) + 1
+    return " ".join(sentences)[:length].rstrip()
+
+
+# -- building the databases -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BuiltDatabase:
+    path: Path
+    build_s: float
+    folded: bool
+    cached: bool
+
+
+def database_for(n: int) -> BuiltDatabase:
+    """The database with the N-comment thread, built unless an earlier run left it in OUT_DIR."""
+    path = OUT_DIR / f"reader-v{GENERATOR_VERSION}-{n}.db"
+    facts_path = path.with_suffix(".json")
+    if path.exists() and facts_path.exists():
+        facts = json.loads(facts_path.read_text())
+        return BuiltDatabase(path, facts["build_s"], facts["folded"], cached=True)
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / f"thread-{n}.jsonl"
+        with source.open("w", encoding="utf-8") as out:
+            for record in synthetic_thread(n):
+                out.write(json.dumps(record) + "\n")
+        prepared = _prepare(source, n)
+    try:
+        _store(prepared, partial)
+        partial.replace(path)
+    finally:
+        for leftover in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
+            leftover.unlink(missing_ok=True)
+    build_s = time.perf_counter() - start
+    facts_path.write_text(json.dumps({"build_s": build_s, "folded": n <= FOLD_LIMIT}))
+    return BuiltDatabase(path, build_s, n <= FOLD_LIMIT, cached=False)
+
+
+def _store(prepared: PreparedImport, path: Path) -> None:
+    """``write_import`` with foreign keys checked once at the end instead of row by row.
+
+    ``_write_thread`` inserts clusters before the comments their ``canonical_comment_id``
+    points at, and nothing indexes that column, so with enforcement on each comment insert
+    scans every cluster: quadratic (10k comments take a minute, 1M would take a day).  The
+    rows written are the same; ``foreign_key_check`` proves they are consistent.
+    """
+    db = open_database(path)
+    try:
+        db.execute("PRAGMA foreign_keys = OFF")
+        write_import(db, prepared)
+        if broken := db.execute("PRAGMA foreign_key_check").fetchall():
+            raise AssertionError(f"{len(broken)} broken foreign keys, e.g. {broken[0]}")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def _prepare(source: Path, n: int) -> PreparedImport:
+    """Fold for real up to FOLD_LIMIT; above it, each record is its own cluster."""
+    title = f"Synthetic thread of {n:,} comments"
+    if n <= FOLD_LIMIT:
+        return prepare(source, format="jsonl", title=title)
+    parsed = read_bytes(source.read_bytes(), source.name, "jsonl")
+    count = len(parsed.records)
+    return PreparedImport(
+        source=source.name,
+        sha256=file_sha256(source),
+        parsed=parsed,
+        folding=Folding(canonical=list(range(count)), how=[None] * count, quotes=[]),
+        threshold=100.0,
+        title=title,
+    )
+
+
+# -- first paint in a pseudo-terminal ---------------------------------------------------------
+
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor moves, colours, modes
+    r"|\x1b[\]P_^][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC, DCS, APC, PM strings
+    r"|\x1b[@-Z\\-_]"  # two-character escapes
+)
+
+
+def time_to_text(command: list[str], expected: str, env: dict[str, str]) -> float:
+    """Seconds from starting ``command`` in an 80x24 pty until ``expected`` shows on it.
+
+    The terminal output is read without pause (a child blocked on a full pty would stall) and
+    searched with escape sequences removed; the process is killed as soon as the text shows.
+    """
+    master, slave = os.openpty()
+    columns, rows = TERMINAL_SIZE
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    output = ""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+    )
+    os.close(slave)
+    try:
+        while True:
+            remaining = start + PAINT_TIMEOUT_S - time.perf_counter()
+            if remaining <= 0 or not select.select([master], [], [], remaining)[0]:
+                raise TimeoutError(f"{expected!r} never showed: {_screen_tail(output)}")
+            try:
+                chunk = os.read(master, 1 << 16)
+            except OSError:  # EIO: the child closed the terminal
+                chunk = b""
+            if not chunk:
+                raise RuntimeError(f"exited before showing {expected!r}: {_screen_tail(output)}")
+            output += decoder.decode(chunk)
+            if expected in _ESCAPE.sub("", output):
+                return time.perf_counter() - start
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        os.close(master)
+
+
+def _screen_tail(output: str) -> str:
+    return repr(_ESCAPE.sub("", output)[-300:])
+
+
+def first_paints(db_path: Path, repeats: int, scratch: Path) -> tuple[float, float]:
+    """Median seconds to first paint of the reader on ``db_path`` and of the bare app."""
+    bare_script = scratch / "bare_app.py"
+    bare_script.write_text(BARE_APP)
+    env = _terminal_env(scratch)
+    threadmark = str(Path(sys.executable).with_name("threadmark"))
+    commands = {
+        "reader": ([threadmark, "--db", str(db_path)], OPENING),
+        "bare": ([sys.executable, str(bare_script)], BARE_TEXT),
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for attempt in range(repeats + 1):  # the first round warms caches and is not counted
+        for name, (command, expected) in commands.items():
+            seconds = time_to_text(command, expected, env)
+            if attempt:
+                times[name].append(seconds)
+    return statistics.median(times["reader"]), statistics.median(times["bare"])
+
+
+def _terminal_env(scratch: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TEXTUAL", "THREADMARK")) and key not in ("COLUMNS", "LINES")
+    }
+    env |= {
+        "TERM": "xterm-256color",
+        "COLORTERM": "",
+        "THREADMARK_CONFIG_DIR": str(scratch / "config"),
+        "THREADMARK_ANNOTATOR": READER_ANNOTATOR,
+    }
+    return env
+
+
+# -- key to commit ----------------------------------------------------------------------------
+
+
+class Observer:
+    """A second, read-only sqlite3 connection: what any other process would see committed."""
+
+    def __init__(self, db_path: Path, tag_id: int) -> None:
+        self.connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None)
+        self.tag_id = tag_id
+
+    def tagged(self, cluster_id: int, annotator: str) -> bool:
+        return (
+            self.connection.execute(
+                "SELECT 1 FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
+                (cluster_id, self.tag_id, annotator),
+            ).fetchone()
+            is not None
+        )
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@dataclass(frozen=True)
+class Latencies:
+    """Key to commit, the press round trip, and the direct ``toggle_tag`` floor, in ms."""
+
+    commit_ms: list[float]
+    round_trip_ms: list[float]
+    floor_ms: list[float]
+
+
+def key_latencies(db_path: Path, presses: int) -> Latencies:
+    """Toggle tag 1 on ``presses`` successive comments, in the reader and then directly."""
+    import asyncio
+
+    db = open_database(db_path)
+    try:
+        tag_id, thread_id = _tag_and_thread(db)
+        _forget(db, (READER_ANNOTATOR, FLOOR_ANNOTATOR))
+        observer = Observer(db_path, tag_id)
+        try:
+            commit_ms, round_trip_ms = asyncio.run(
+                _press_in_reader(db_path, thread_id, observer, presses)
+            )
+            floor_ms = _toggle_directly(db, thread_id, tag_id, observer, presses)
+        finally:
+            observer.close()
+            _forget(db, (READER_ANNOTATOR, FLOOR_ANNOTATOR))
+    finally:
+        db.close()
+    return Latencies(commit_ms, round_trip_ms, floor_ms)
+
+
+def _tag_and_thread(db) -> tuple[int, int]:
+    tag_id = db.execute("SELECT id FROM tags WHERE hotkey = ?", (TAG_HOTKEY,)).fetchone()[0]
+    thread_id = db.execute("SELECT min(id) FROM threads").fetchone()[0]
+    return tag_id, thread_id
+
+
+def _forget(db, annotators: tuple[str, ...]) -> None:
+    """Remove the benchmark's own annotations and journal rows, so the cached database stays."""
+    with write(db):
+        for annotator in annotators:
+            db.execute("DELETE FROM annotations WHERE annotator = ?", (annotator,))
+            db.execute("DELETE FROM events WHERE annotator = ?", (annotator,))
+
+
+async def _press_in_reader(
+    db_path: Path, thread_id: int, observer: Observer, presses: int
+) -> tuple[list[float], list[float]]:
+    from tui.app import ThreadmarkApp
+
+    seen_at: list[float] = []
+    toggle_tag = annotate.toggle_tag
+
+    def observed_toggle_tag(db, cluster_id: int, tag_id: int, annotator: str) -> bool:
+        tagged = toggle_tag(db, cluster_id, tag_id, annotator)
+        if observer.tagged(cluster_id, annotator) != tagged:
+            raise AssertionError(f"toggle_tag returned before #{cluster_id} was committed")
+        seen_at.append(time.perf_counter())
+        return tagged
+
+    commit_ms: list[float] = []
+    round_trip_ms: list[float] = []
+    app = ThreadmarkApp(db_path, READER_ANNOTATOR, thread_id=thread_id)
+    with mock.patch.object(annotate, "toggle_tag", observed_toggle_tag):
+        async with app.run_test(size=TERMINAL_SIZE) as pilot:
+            while app.reader is None or app.reader.selected_id is None:
+                await pilot.pause()
+            for _ in range(presses):
+                cluster_id = app.reader.selected_id
+                start = time.perf_counter()
+                await pilot.press(TAG_HOTKEY)
+                returned = time.perf_counter()
+                if len(seen_at) != len(commit_ms) + 1 or not observer.tagged(
+                    cluster_id, READER_ANNOTATOR
+                ):
+                    raise AssertionError(f"pressing {TAG_HOTKEY} did not tag #{cluster_id}")
+                commit_ms.append((seen_at[-1] - start) * 1000)
+                round_trip_ms.append((returned - start) * 1000)
+                await pilot.press("j")
+    return commit_ms, round_trip_ms
+
+
+def _toggle_directly(db, thread_id: int, tag_id: int, observer: Observer, presses: int) -> list:
+    clusters = [
+        row[0]
+        for row in db.execute(
+            "SELECT id FROM clusters WHERE thread_id = ? ORDER BY seq LIMIT ?",
+            (thread_id, presses),
+        )
+    ]
+    floor_ms = []
+    for cluster_id in clusters:
+        start = time.perf_counter()
+        annotate.toggle_tag(db, cluster_id, tag_id, FLOOR_ANNOTATOR)
+        if not observer.tagged(cluster_id, FLOOR_ANNOTATOR):
+            raise AssertionError(f"toggle_tag returned before #{cluster_id} was committed")
+        floor_ms.append((time.perf_counter() - start) * 1000)
+    return floor_ms
+
+
+# -- the table --------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value with ``fraction`` of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True)
+class Result:
+    n: int
+    database: BuiltDatabase
+    reader_paint_s: float
+    bare_paint_s: float
+    latencies: Latencies
+
+    @property
+    def ratio(self) -> float:
+        return self.reader_paint_s / self.bare_paint_s
+
+
+COLUMNS = (
+    ("N", 9),
+    ("fold", 5),
+    ("build s", 9),
+    ("paint s", 8),
+    ("bare s", 7),
+    ("ratio", 6),
+    ("commit p50", 11),
+    ("p99", 6),
+    ("max", 6),
+    ("round trip p50", 15),
+    ("floor p50", 10),
+    ("p99", 6),
+)
+
+
+def print_table(results: list[Result]) -> None:
+    print(" ".join(f"{name:>{width}}" for name, width in COLUMNS))
+    for result in results:
+        commit = result.latencies.commit_ms
+        floor = result.latencies.floor_ms
+        build = f"{result.database.build_s:.1f}" + ("*" if result.database.cached else "")
+        cells = (
+            f"{result.n:,}",
+            "yes" if result.database.folded else "no",
+            build,
+            f"{result.reader_paint_s:.3f}",
+            f"{result.bare_paint_s:.3f}",
+            f"{result.ratio:.2f}",
+            f"{percentile(commit, 0.5):.2f}",
+            f"{percentile(commit, 0.99):.2f}",
+            f"{max(commit):.2f}",
+            f"{percentile(result.latencies.round_trip_ms, 0.5):.1f}",
+            f"{percentile(floor, 0.5):.2f}",
+            f"{percentile(floor, 0.99):.2f}",
+        )
+        print(" ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS, strict=True)))
+    print(
+        "paint: median seconds to first comment text, 80x24 pty; ratio = reader / bare.  "
+        "Latencies in ms.\n"
+        "commit: key press to an independent connection seeing the commit.  round trip: "
+        "pilot.press returning (includes Pilot's >= 40 ms of settling sleeps).\n"
+        "floor: store.annotate.toggle_tag called directly.  build: * = cached from an earlier "
+        f"run.  fold no: above {FOLD_LIMIT:,} comments every record is its own cluster."
+    )
+
+
+def print_targets(results: list[Result]) -> None:
+    paint = next((r for r in results if r.n == PAINT_TARGET_N), max(results, key=lambda r: r.n))
+    verdict = "PASS" if paint.ratio <= PAINT_TARGET_RATIO else "FAIL"
+    print(
+        f"target: first paint at {paint.n:,} within {PAINT_TARGET_RATIO:g}x the bare app: "
+        f"{paint.ratio:.2f}x  {verdict}"
+    )
+    for result in results:
+        p99 = percentile(result.latencies.commit_ms, 0.99)
+        verdict = "PASS" if p99 < COMMIT_TARGET_MS else "FAIL"
+        print(
+            f"target: key-to-commit p99 under {COMMIT_TARGET_MS:g} ms at {result.n:,}: "
+            f"{p99:.2f} ms  {verdict}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--presses", type=int, default=500, help="timed presses of tag 1")
+    parser.add_argument("--repeats", type=int, default=5, help="first paints per app and N")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
+    args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.presses, args.repeats = [2_000], 20, 2
+    if any(args.presses > n for n in args.sizes):
+        parser.error("--presses must not exceed the smallest size")
+
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"reader benchmark: sizes {args.sizes}, {args.repeats} paints, {args.presses} presses")
+    print(f"{os.cpu_count()} cores, load average {load}", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="threadmark-bench-") as scratch:
+        os.environ["THREADMARK_CONFIG_DIR"] = str(Path(scratch) / "config")
+        for n in args.sizes:
+            database = database_for(n)
+            print(f"  {n:,}: database ready ({database.build_s:.1f} s)", flush=True)
+            reader_s, bare_s = first_paints(database.path, args.repeats, Path(scratch))
+            print(f"  {n:,}: first paint {reader_s:.3f} s (bare {bare_s:.3f} s)", flush=True)
+            latencies = key_latencies(database.path, args.presses)
+            results.append(Result(n, database, reader_s, bare_s, latencies))
+    print()
+    print_table(results)
+    print_targets(results)
+
+
+if __name__ == "__main__":
+    main()
