@@ -13,8 +13,9 @@ same thread), then times and scores:
   5-gram shingles, 128 permutations, MinHashLSH insert + query, then union-find.
 
 Precision and recall are pairwise: over all pairs of comments put in one cluster, against the
-pairs that the generator made duplicates.  The last lines give the peak memory (ru_maxrss) of
-the whole process, generated thread included.
+pairs that the generator made duplicates.  "peak MB" is the process's high-water mark
+(ru_maxrss) when the method returned: it includes the generated thread (the "(thread)" row) and
+any method run before, so run one N with ``--fold-only`` to read fold's own peak.
 """
 
 from __future__ import annotations
@@ -291,24 +292,27 @@ def peak_memory_mb() -> float:
 
 def run(sizes: list[int], methods: dict[str, Callable[[list[str]], list[int]]]) -> None:
     header = f"{'N':>9}  {'method':<11} {'seconds':>8} {'comments/s':>11} {'precision':>9} "
-    print(header + f"{'recall':>7} {'vs datasketch':>13}")
+    print(header + f"{'recall':>7} {'vs datasketch':>13} {'peak MB':>8}")
     for n in sizes:
         texts, truth = ThreadGenerator(SEED).thread(n)
-        print(f"{n:>9}  thread generated, peak memory so far {peak_memory_mb():,.0f} MB")
+        print(
+            f"{n:>9}  {'(thread)':<11} {'':>8} {'':>11} {'':>9} {'':>7} {'':>13} "
+            f"{peak_memory_mb():>8,.0f}"
+        )
         timings = {}
         for name, method in methods.items():
             start = time.perf_counter()
             clusters = method(texts)
             timings[name] = time.perf_counter() - start
+            peak = peak_memory_mb()
             precision, recall = pairwise_scores(clusters, truth)
             baseline = timings.get("datasketch")
             speedup = f"{baseline / timings[name]:.1f}x" if baseline else "-"
             print(
                 f"{n:>9}  {name:<11} {timings[name]:>8.2f} {n / timings[name]:>11,.0f} "
-                f"{precision:>9.3f} {recall:>7.3f} {speedup:>13}",
+                f"{precision:>9.3f} {recall:>7.3f} {speedup:>13} {peak:>8,.0f}",
                 flush=True,
             )
-    print(f"peak memory (ru_maxrss): {peak_memory_mb():,.0f} MB")
 
 
 def main() -> None:

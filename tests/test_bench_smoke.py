@@ -36,4 +36,4 @@ def test_dedup_bench_smoke() -> None:
     assert result.returncode == 0, result.stderr
     for method in ("datasketch", "fold"):
         assert re.search(rf"^ +300 +{method} ", result.stdout, re.MULTILINE), result.stdout
-    assert "peak memory" in result.stdout
+    assert "peak MB" in result.stdout
