@@ -1,6 +1,7 @@
 """Benchmark the reader on large threads: first paint, and the latency from a key to its commit.
 
-    python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 5] [--smoke]
+    python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 5]
+                           [--back-to-back] [--smoke]
 
 For each N it builds (once; cached in bench/out by N) a database holding one synthetic thread of
 N comments, generated with a fixed seed and imported through the public store API, then measures:
@@ -9,8 +10,9 @@ N comments, generated with a fixed seed and imported through the public store AP
   ``threadmark --db DB`` in a real 80x24 pseudo-terminal, against a bare one-``Static`` Textual
   app run the same way, alternating the two so machine load hits both alike (median of
   ``--repeats``, after one untimed warm-up of each);
-- key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1) to
-  the moment a second, independent sqlite3 connection sees the change.  ``store.annotate.
+- key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1, on
+  a reader that has finished redrawing the last move) to the moment a second, independent
+  sqlite3 connection sees the change.  ``store.annotate.
   toggle_tag`` is wrapped so that connection is asked right after the toggle returns, inside
   the key handler, before the screen redraws; once the press returns the change is asserted
   again.  The press round trip is shown too: it includes Pilot's own settling sleeps (at least
@@ -19,6 +21,7 @@ N comments, generated with a fixed seed and imported through the public store AP
 
 Folding is the dedup benchmark's business: up to FOLD_LIMIT comments the thread is folded for
 real (``store.ingest.prepare``); above it every record is its own cluster, which the table says.
+``write_import`` runs with foreign keys checked once at the end (see ``_store``).
 """
 
 from __future__ import annotations
@@ -335,8 +338,14 @@ class Latencies:
     floor_ms: list[float]
 
 
-def key_latencies(db_path: Path, presses: int) -> Latencies:
-    """Toggle tag 1 on ``presses`` successive comments, in the reader and then directly."""
+def key_latencies(db_path: Path, presses: int, *, back_to_back: bool = False) -> Latencies:
+    """Toggle tag 1 on ``presses`` successive comments, in the reader and then directly.
+
+    Between presses ``j`` moves to the next comment, and the reader is let finish redrawing
+    the move (``pilot.pause``), as it does while a person reads the comment before tagging
+    it.  With ``back_to_back`` the ``1`` follows as soon as Pilot returns from the ``j``, and
+    may wait behind that redraw.
+    """
     import asyncio
 
     db = open_database(db_path)
@@ -346,7 +355,7 @@ def key_latencies(db_path: Path, presses: int) -> Latencies:
         observer = Observer(db_path, tag_id)
         try:
             commit_ms, round_trip_ms = asyncio.run(
-                _press_in_reader(db_path, thread_id, observer, presses)
+                _press_in_reader(db_path, thread_id, observer, presses, back_to_back)
             )
             floor_ms = _toggle_directly(db, thread_id, tag_id, observer, presses)
         finally:
@@ -372,7 +381,7 @@ def _forget(db, annotators: tuple[str, ...]) -> None:
 
 
 async def _press_in_reader(
-    db_path: Path, thread_id: int, observer: Observer, presses: int
+    db_path: Path, thread_id: int, observer: Observer, presses: int, back_to_back: bool
 ) -> tuple[list[float], list[float]]:
     from tui.app import ThreadmarkApp
 
@@ -405,6 +414,8 @@ async def _press_in_reader(
                 commit_ms.append((seen_at[-1] - start) * 1000)
                 round_trip_ms.append((returned - start) * 1000)
                 await pilot.press("j")
+                if not back_to_back:
+                    await pilot.pause()
     return commit_ms, round_trip_ms
 
 
@@ -486,12 +497,14 @@ def print_table(results: list[Result]) -> None:
         )
         print(" ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS, strict=True)))
     print(
-        "paint: median seconds to first comment text, 80x24 pty; ratio = reader / bare.  "
-        "Latencies in ms.\n"
-        "commit: key press to an independent connection seeing the commit.  round trip: "
-        "pilot.press returning (includes Pilot's >= 40 ms of settling sleeps).\n"
-        "floor: store.annotate.toggle_tag called directly.  build: * = cached from an earlier "
-        f"run.  fold no: above {FOLD_LIMIT:,} comments every record is its own cluster."
+        "paint: median seconds to the first comment text in an 80x24 pty; ratio = reader / bare.\n"
+        "commit (ms): key press to an independent connection seeing the commit, on a settled "
+        "reader unless --back-to-back.\n"
+        "round trip (ms): until pilot.press returns, redraw included (and Pilot's >= 40 ms of "
+        "settling sleeps).\n"
+        "floor (ms): store.annotate.toggle_tag called directly.\n"
+        f"build: * = cached from an earlier run; fold no = above {FOLD_LIMIT:,} comments every "
+        "record is its own cluster."
     )
 
 
@@ -516,6 +529,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--presses", type=int, default=500, help="timed presses of tag 1")
     parser.add_argument("--repeats", type=int, default=5, help="first paints per app and N")
+    parser.add_argument(
+        "--back-to-back",
+        action="store_true",
+        help="press 1 without letting the reader finish redrawing the move before it",
+    )
     parser.add_argument("--smoke", action="store_true", help="a tiny run, for the test suite")
     args = parser.parse_args()
     if args.smoke:
@@ -534,7 +552,7 @@ def main() -> None:
             print(f"  {n:,}: database ready ({database.build_s:.1f} s)", flush=True)
             reader_s, bare_s = first_paints(database.path, args.repeats, Path(scratch))
             print(f"  {n:,}: first paint {reader_s:.3f} s (bare {bare_s:.3f} s)", flush=True)
-            latencies = key_latencies(database.path, args.presses)
+            latencies = key_latencies(database.path, args.presses, back_to_back=args.back_to_back)
             results.append(Result(n, database, reader_s, bare_s, latencies))
     print()
     print_table(results)
