@@ -51,11 +51,11 @@ BANDS = 20
 ROWS = 3
 MAX_NEIGHBOURS = 8
 
-# Quote-replies: the quote's QUOTE_SAMPLE smallest shingle hashes are looked up in the texts
-# (at most QUOTE_POSTINGS earliest texts per shingle), and its QUOTE_CANDIDATES best-sharing
-# earlier texts are verified with fuzz.partial_ratio.
+# Quote-replies: the quote's QUOTE_SAMPLE smallest phrase hashes (two shingles in a row) are
+# looked up in the texts (at most QUOTE_POSTINGS earliest texts per phrase), and the
+# QUOTE_CANDIDATES earlier texts sharing most of them are verified with fuzz.partial_ratio.
 QUOTE_SAMPLE = 16
-QUOTE_POSTINGS = 32
+QUOTE_POSTINGS = 8
 QUOTE_CANDIDATES = 3
 
 _PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
@@ -66,7 +66,7 @@ _PUNCTUATION_ALIKE = np.array(
 # the product of the lengths, and two unlike megabyte-long comments would take seconds each.
 # Reddit caps a comment at 10,000 characters; longer ones are rare, and their openings tell.
 COMPARED_CHARS = 10_000
-CHUNK_CHARS = 4_000_000  # characters hashed per numpy pass: bounds the temporary arrays
+CHUNK_CHARS = 1_000_000  # characters hashed per numpy pass: bounds the temporary arrays
 VERIFY_BATCH = 50_000  # pairs per rapidfuzz call, and per progress report
 NORMALISE_REPORT_EVERY = 20_000
 
@@ -250,7 +250,7 @@ class _Shingled:
 
     ``band_keys`` (BANDS rows, one column per foldable text) are the LSH keys for near
     duplicates; ``posting_hashes`` (sorted) and ``posting_texts`` say which texts hold each of
-    the shingles sampled from quotes, at most QUOTE_POSTINGS (the earliest) per shingle.
+    the phrases sampled from quotes, at most QUOTE_POSTINGS (the earliest) per phrase.
     """
 
     band_keys: np.ndarray
@@ -268,9 +268,13 @@ def _shingle_pass(
         report("shingles", first, len(foldable))
         group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
         band_keys[:, first + owner[group_starts]] = _band_keys(hashes, group_starts)
-        hit = _is_in(hashes, wanted)
-        found_hashes.append(hashes[hit])
-        found_texts.append(foldable[first + owner[hit]])
+        phrases, phrase_owner = _phrases(hashes, owner)
+        hit = _is_in(phrases, wanted)
+        chunk_hashes, chunk_texts = _smallest_per_group(  # a common phrase must not pile up
+            phrases[hit], foldable[first + phrase_owner[hit]], QUOTE_POSTINGS
+        )
+        found_hashes.append(chunk_hashes)
+        found_texts.append(chunk_texts)
     report("shingles", len(foldable), len(foldable))
     posting_hashes, posting_texts = _smallest_per_group(
         _joined(found_hashes, np.uint64), _joined(found_texts, np.int64), QUOTE_POSTINGS
@@ -442,11 +446,11 @@ def _verified(
 
 @dataclass
 class _QuoteSample:
-    """The quote-replies (distinct text ids) and a sample of each one's quote shingles.
+    """The quote-replies (distinct text ids) and a sample of each one's quote phrases.
 
-    The sample is the quote's QUOTE_SAMPLE smallest shingle hashes: the same shingles are
-    picked wherever the quote starts or ends in the text it quotes.  ``owner`` says which
-    quote-reply (an index into ``replies``) each sampled hash belongs to.
+    The sample is the quote's QUOTE_SAMPLE smallest phrase hashes (see :func:`_phrases`): the
+    same phrases are picked wherever the quote starts or ends in the text it quotes.
+    ``owner`` says which quote-reply (an index into ``replies``) each sampled hash is from.
     """
 
     replies: np.ndarray
@@ -457,7 +461,10 @@ class _QuoteSample:
     def of(cls, texts: _DistinctTexts) -> _QuoteSample:
         """Quote-replies are texts with words of their own and a quote that is not short."""
         replies = [t for t, quote in enumerate(texts.quoted) if quote and not is_short(quote)]
-        chunks = list(_shingle_chunks([texts.quoted[t] for t in replies]))
+        chunks = [
+            (first, *_phrases(hashes, owner))
+            for first, hashes, owner in _shingle_chunks([texts.quoted[t] for t in replies])
+        ]
         owner, hashes = _smallest_per_group(
             _joined((first + owner for first, _, owner in chunks), np.int64),
             _joined((hashes for _, hashes, _ in chunks), np.uint64),
@@ -523,8 +530,8 @@ def _quote_candidates(
 ) -> np.ndarray:
     """``(quoting, source)`` pairs: for each quote-reply, the earlier texts worth verifying.
 
-    Each sampled quote shingle is joined with the texts posted under it; the QUOTE_CANDIDATES
-    earlier texts sharing most sampled shingles with the quote come first, best first.
+    Each sampled quote phrase is joined with the texts posted under it; the QUOTE_CANDIDATES
+    earlier texts sharing most sampled phrases with the quote come first, best first.
     """
     postings = shingled.posting_hashes
     lo = np.searchsorted(postings, quotes.hashes, side="left")
@@ -542,6 +549,17 @@ def _quote_candidates(
     quoting, source = quoting[order], source[order]
     best = _rank_in_group(quoting) < QUOTE_CANDIDATES
     return np.stack((quoting[best], source[best]), axis=1)
+
+
+def _phrases(hashes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of each two shingles in a row of one text, and the text each belongs to.
+
+    Two windows in a row span three or four words: rarer than one window, so that a quote made
+    of common words still points at few texts.
+    """
+    same_text = owner[1:] == owner[:-1]
+    paired = hashes[:-1] * np.uint64(0x9E3779B97F4A7C15) + hashes[1:]
+    return paired[same_text], owner[:-1][same_text]
 
 
 def _smallest_per_group(
