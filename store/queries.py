@@ -64,6 +64,43 @@ def list_threads(db: sqlite_utils.Database) -> list[Thread]:
     return [Thread(*row) for row in db.execute("SELECT id, title, source, format FROM threads")]
 
 
+def get_thread(db: sqlite_utils.Database, thread_id: int) -> Thread | None:
+    row = db.execute(
+        "SELECT id, title, source, format FROM threads WHERE id = ?", (thread_id,)
+    ).fetchone()
+    return Thread(*row) if row else None
+
+
+def thread_to_open(db: sqlite_utils.Database, preferred: int | None) -> int | None:
+    """``preferred`` if the database still has it, else the newest thread, else None."""
+    row = db.execute(
+        "SELECT id FROM threads ORDER BY id = ? DESC, id DESC LIMIT 1", (preferred,)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def thread_of(db: sqlite_utils.Database, cluster_id: int) -> int | None:
+    """The thread a comment belongs to, or None if there is no such comment."""
+    row = db.execute("SELECT thread_id FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    return row[0] if row else None
+
+
+def unique_count(db: sqlite_utils.Database, thread_id: int) -> int:
+    """Comments a person can annotate: the thread's clusters that are not tombstones."""
+    return db.execute(
+        "SELECT count(*) FROM clusters WHERE thread_id = ? AND NOT is_tombstone", (thread_id,)
+    ).fetchone()[0]
+
+
+def annotated_count(db: sqlite_utils.Database, thread_id: int, annotator: str) -> int:
+    """Comments of the thread this annotator has tagged at least once."""
+    return db.execute(
+        "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
+        "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ?",
+        (thread_id, annotator),
+    ).fetchone()[0]
+
+
 class ThreadView:
     """The rows of one thread under a filter, as an annotator sees them."""
 

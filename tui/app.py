@@ -8,6 +8,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from store.database import open_database
+from store.queries import thread_to_open
 from tui.commands import ReaderCommands
 from tui.screens.help import HelpScreen
 from tui.screens.importing import ImportCancelled, ImportScreen
@@ -127,10 +128,7 @@ class ThreadmarkApp(App[None]):
         from tui import settings
 
         remembered = settings.last_thread(settings.load_state(), self.db_path)
-        row = self.db.execute(
-            "SELECT id FROM threads ORDER BY id = ? DESC, id DESC LIMIT 1", (remembered,)
-        ).fetchone()
-        return row[0] if row else None
+        return thread_to_open(self.db, remembered)
 
     def import_failed(self, error: Exception) -> None:
         """The first import failed or was cancelled: there is nothing to show, so leave."""

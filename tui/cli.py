@@ -257,10 +257,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _check_thread(db, thread_id: int | None) -> None:
-    if (
-        thread_id is not None
-        and not db.execute("SELECT 1 FROM threads WHERE id = ?", (thread_id,)).fetchone()
-    ):
+    from store.queries import get_thread
+
+    if thread_id is not None and get_thread(db, thread_id) is None:
         raise ThreadmarkError(f"no thread {thread_id} in the database")
 
 

@@ -7,6 +7,7 @@ import sys
 
 from store.database import open_database
 from store.ingest import file_sha256, thread_with_sha256
+from store.queries import list_threads
 from store.seeds import SEED_THREAD_TITLE, seed_thread_path
 
 
@@ -17,7 +18,7 @@ def open_reader(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     try:
         source, title = args.file, None
-        if source is None and not db.execute("SELECT 1 FROM threads LIMIT 1").fetchone():
+        if source is None and not list_threads(db):
             source, title = seed_thread_path(), SEED_THREAD_TITLE
         thread_id = None
         if source is not None:

@@ -20,8 +20,14 @@ from store import annotate
 from store.codebook import Tag, list_tags
 from store.detail import comment_detail
 from store.errors import ThreadmarkError
-from store.queries import RowFilter, ThreadView
-from store.stats import thread_stats
+from store.queries import (
+    RowFilter,
+    ThreadView,
+    annotated_count,
+    get_thread,
+    thread_of,
+    unique_count,
+)
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
 from tui.widgets.progress_header import ProgressHeader
@@ -143,6 +149,8 @@ class ReaderScreen(Screen):
 
     def compose(self) -> ComposeResult:
         self.tags: list[Tag] = list_tags(self.db)
+        self.thread = get_thread(self.db, self.thread_id)
+        self.unique = unique_count(self.db, self.thread_id)  # fixed at import
         yield ProgressHeader()
         with Horizontal(id="panes"):
             with Vertical(id="thread-pane"):
@@ -180,14 +188,10 @@ class ReaderScreen(Screen):
         self.query_one(CommentPanel).show(detail, ansi=self.app.current_theme.ansi)
 
     def _refresh_header(self) -> None:
-        title = self.db.execute("SELECT title FROM threads WHERE id = ?", (self.thread_id,))
-        annotated = self.db.execute(
-            "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
-            "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ?",
-            (self.thread_id, self.annotator),
-        ).fetchone()[0]
-        unique = thread_stats(self.db, self.thread_id)["unique"]
-        self.query_one(ProgressHeader).show(title.fetchone()[0], annotated, unique, self.annotator)
+        annotated = annotated_count(self.db, self.thread_id, self.annotator)
+        self.query_one(ProgressHeader).show(
+            self.thread.title, annotated, self.unique, self.annotator
+        )
         self.query_one("#list-status", Label).update(Text(self._filter_title()))
 
     def _filter_title(self) -> str:
@@ -228,11 +232,7 @@ class ReaderScreen(Screen):
     def jump_to(self, cluster_id: int) -> None:
         """Select a comment, clearing the filter if it hides it."""
         if not self.comment_list.select_cluster(cluster_id):
-            exists = self.db.execute(
-                "SELECT 1 FROM clusters WHERE id = ? AND thread_id = ?",
-                (cluster_id, self.thread_id),
-            ).fetchone()
-            if not exists:
+            if thread_of(self.db, cluster_id) != self.thread_id:
                 self.notify(f"No comment #{cluster_id} in this thread.", severity="warning")
                 return
             self.apply_filter(RowFilter())
@@ -407,13 +407,8 @@ class ReaderScreen(Screen):
         from tui.screens.export import ExportDialog
 
         self.app.push_screen(
-            ExportDialog(self.app.db_path, self.thread_id, self._thread_title(), format)
+            ExportDialog(self.app.db_path, self.thread_id, self.thread.title, format)
         )
-
-    def _thread_title(self) -> str:
-        return self.db.execute(
-            "SELECT title FROM threads WHERE id = ?", (self.thread_id,)
-        ).fetchone()[0]
 
     def action_switch_pane(self) -> None:
         """Tab: from the list to the annotation pane (its links, if any) and back."""
