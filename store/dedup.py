@@ -43,9 +43,11 @@ SHORT_TEXT_WORDS = 4
 
 # Blocking parameters.  A shingle is the WINDOW characters starting at a word start; a text
 # gets BANDS * ROWS MinHash values, and two texts become candidates when all ROWS values of
-# some band agree (likely above Jaccard ~0.5, rare below ~0.2).  Inside one band bucket, texts
-# are sorted by length and each is paired with at most MAX_NEIGHBOURS following ones, so a
-# phrase that thousands of comments share cannot make the work quadratic.
+# some band agree: 93% likely when their shingle sets have a Jaccard similarity of 0.5, 15% at
+# 0.2.  Inside one band bucket, texts are sorted by length and each is paired with at most
+# MAX_NEIGHBOURS following ones, so a phrase that thousands of comments share cannot make the
+# work quadratic.  Chosen with bench/dedup.py: a shorter window or fewer rows find more typo'd
+# short comments but make many more candidates to verify.
 WINDOW = 10
 BANDS = 20
 ROWS = 3
@@ -58,10 +60,6 @@ QUOTE_SAMPLE = 16
 QUOTE_POSTINGS = 8
 QUOTE_CANDIDATES = 3
 
-_PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
-_PUNCTUATION_ALIKE = np.array(
-    [ord(".") if chr(code) in string.punctuation else code for code in range(128)], np.uint32
-)
 # Similarity is measured on a text's first COMPARED_CHARS characters: rapidfuzz's cost grows with
 # the product of the lengths, and two unlike megabyte-long comments would take seconds each.
 # Reddit caps a comment at 10,000 characters; longer ones are rare, and their openings tell.
@@ -69,6 +67,13 @@ COMPARED_CHARS = 10_000
 CHUNK_CHARS = 1_000_000  # characters hashed per numpy pass: bounds the temporary arrays
 VERIFY_BATCH = 50_000  # pairs per rapidfuzz call, and per progress report
 NORMALISE_REPORT_EVERY = 20_000
+
+# Tables for punctuation: left out of the words that _near_duplicates compares, and hashed
+# alike in shingles.
+_PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
+_PUNCTUATION_ALIKE = np.array(
+    [ord(".") if chr(code) in string.punctuation else code for code in range(128)], np.uint32
+)
 
 # Fixed random constants, so that folding is the same on every run.
 _random = np.random.default_rng(0x7468726561646D6B)
@@ -371,7 +376,7 @@ def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """The shingle hashes of ``texts`` and the index of the text each belongs to."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = np.where(codes < 128, _PUNCTUATION_ALIKE[codes & 127], codes)
+    codes = np.where(codes < 128, _PUNCTUATION_ALIKE[codes & 127], codes)  # '"!? hash as "."
     starts = np.zeros(len(texts), dtype=np.int64)
     np.cumsum(lengths[:-1] + 1, out=starts[1:])
     anchor = codes >= 0x3000
@@ -432,8 +437,8 @@ def _verified(
         report(stage, start, len(pairs))
         batch = pairs[start : start + VERIFY_BATCH]
         scores = process.cpdist(
-            [left[a] for a in batch[:, 0]],
-            [right[b] for b in batch[:, 1]],
+            [left[a] for a in batch[:, 0].tolist()],
+            [right[b] for b in batch[:, 1].tolist()],
             scorer=scorer,
             score_cutoff=threshold,
             workers=-1,
