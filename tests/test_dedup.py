@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from store.dedup import fold
+from store.dedup import Folding, fold
 from store.normalize import Normalised, normalise
 from store.records import CommentRecord
 
@@ -24,7 +24,7 @@ def records(*texts: str) -> list[CommentRecord]:
     return [CommentRecord(text) for text in texts]
 
 
-def clusters(folding) -> list[list[int]]:
+def clusters(folding: Folding) -> list[list[int]]:
     """The clusters of a folding as sorted lists of record indexes, in order of canonical."""
     members: dict[int, list[int]] = {}
     for index, canonical in enumerate(folding.canonical):
@@ -227,8 +227,7 @@ def test_seed_thread_folds_into_eleven_clusters() -> None:
     folding = fold(
         [CommentRecord(line, is_tombstone=line == "deleted by creator") for line in lines]
     )
-    canonicals = {canonical for canonical in folding.canonical}
-    assert len(canonicals) == 11
+    assert len(set(folding.canonical)) == 11
     assert folding.canonical[15] == 15  # the tombstone, line 16
     assert sum(how is not None for how in folding.how) == 9
     assert set(folding.how) == {None, "exact"}
