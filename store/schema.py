@@ -39,6 +39,9 @@ MIGRATIONS: list[str] = [
         UNIQUE (thread_id, seq)
     );
     CREATE INDEX clusters_parent ON clusters (parent_cluster_id);
+    -- Inserting a comment checks the deferred key from clusters to it: without this index
+    -- every insert scans clusters, and an import is quadratic.
+    CREATE INDEX clusters_canonical ON clusters (canonical_comment_id);
     CREATE TABLE comments (
         id INTEGER PRIMARY KEY,
         thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
