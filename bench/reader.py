@@ -44,6 +44,7 @@ import sys
 import tempfile
 import termios
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
@@ -106,7 +107,7 @@ def synthetic_thread(n: int, seed: int = SEED) -> list[dict]:
     rng = random.Random(seed)
     records: list[dict] = []
     path: list[str] = []  # the ancestors of the next comment, then the last comment itself
-    recent_texts: list[str] = []
+    recent_texts: deque[str] = deque(maxlen=200)
     while len(records) < n:
         if records and rng.random() < 0.002:
             records.append(dict(rng.choice(records)))
@@ -125,7 +126,7 @@ def synthetic_thread(n: int, seed: int = SEED) -> list[dict]:
             text = rng.choice(recent_texts)
         else:
             text = _text(rng, min(800, max(40, int(rng.lognormvariate(5.2, 0.7)))))
-            recent_texts = [*recent_texts[-199:], text]
+            recent_texts.append(text)
         records.append(
             {
                 "id": comment_id,
@@ -192,7 +193,7 @@ def _store(prepared: PreparedImport, path: Path) -> None:
 
     ``_write_thread`` inserts clusters before the comments their ``canonical_comment_id``
     points at, and nothing indexes that column, so with enforcement on each comment insert
-    scans every cluster: quadratic (10k comments take a minute, 1M would take a day).  The
+    scans every cluster: quadratic (10k comments took 49 s here; 1M would take days).  The
     rows written are the same; ``foreign_key_check`` proves they are consistent.
     """
     db = open_database(path)
