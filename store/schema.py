@@ -42,6 +42,7 @@ MIGRATIONS: list[str] = [
     -- Inserting a comment checks the deferred key from clusters to it: without this index
     -- every insert scans clusters, and an import is quadratic.
     CREATE INDEX clusters_canonical ON clusters (canonical_comment_id);
+    CREATE INDEX clusters_tombstones ON clusters (thread_id) WHERE is_tombstone;
     CREATE TABLE comments (
         id INTEGER PRIMARY KEY,
         thread_id INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
@@ -73,6 +74,7 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (cluster_id, tag_id, annotator)
     );
     CREATE INDEX annotations_tag ON annotations (tag_id);
+    CREATE INDEX annotations_annotator ON annotations (annotator, cluster_id);
     CREATE TABLE links (
         id INTEGER PRIMARY KEY,
         source_cluster INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
