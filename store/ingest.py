@@ -114,6 +114,9 @@ def write_import(
 ) -> ImportOutcome:
     """Store a prepared thread; a file already imported (same sha256) is not stored again."""
     with write(db):
+        # A reply may come before its parent in the file (newest-first exports): check the
+        # keys between clusters once, at commit, rather than row by row.
+        db.execute("PRAGMA defer_foreign_keys = ON")
         existing = thread_with_sha256(db, prepared.sha256)
         if existing is not None:
             return ImportOutcome(existing, created=False)
@@ -188,15 +191,17 @@ def _write_thread(
         parent_id = records[i].parent_id
         return None if parent_id is None else index_of_platform_id.get(parent_id)
 
-    depth_of: dict[int, int] = {}
-    cluster_rows = []
-    for seq, index in enumerate(canonicals, start=1):
+    parent_of: dict[int, int | None] = {}
+    for index in canonicals:
         parent = parent_index(index)
         parent_cluster = None if parent is None else cluster_id_of[folding.canonical[parent]]
-        if parent_cluster == cluster_id_of[index]:
-            parent_cluster = None
-        depth = 0 if parent_cluster is None else depth_of.get(parent_cluster, -1) + 1
-        depth_of[cluster_id_of[index]] = depth
+        own = cluster_id_of[index]
+        parent_of[own] = None if parent_cluster == own else parent_cluster
+    depth_of = _depths(parent_of)
+    cluster_rows = []
+    for seq, index in enumerate(canonicals, start=1):
+        parent_cluster = parent_of[cluster_id_of[index]]
+        depth = depth_of[cluster_id_of[index]]
         hows = {folding.how[i] for i in members[index]} - {None}
         method = next((how for how in ("near", "exact", "identity") if how in hows), None)
         record = records[index]
@@ -250,6 +255,28 @@ def _write_thread(
     _write_structural_links(db, records, folding, cluster_id_of, parent_index)
     if progress:
         progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
+
+
+def _depths(parent_of: dict[int, int | None]) -> dict[int, int]:
+    """Each cluster's reply depth, whatever order parents and replies came in.
+
+    Walks up each chain once (iteratively: threads can be deep), and a cycle in bad data
+    counts as reaching the top.
+    """
+    depth_of: dict[int, int] = {}
+    for start in parent_of:
+        chain: list[int] = []
+        on_chain: set[int] = set()
+        node: int | None = start
+        while node is not None and node not in depth_of and node not in on_chain:
+            chain.append(node)
+            on_chain.add(node)
+            node = parent_of.get(node)
+        depth = -1 if node is None or node in on_chain else depth_of[node]
+        for member in reversed(chain):
+            depth += 1
+            depth_of[member] = depth
+    return depth_of
 
 
 def _write_structural_links(

@@ -299,3 +299,25 @@ def test_search_combines_with_other_filters(seed_db):
     view = ThreadView(seed_db, 1, "alice", RowFilter(search="spongebob", tag_id=1))
     assert [row.id for row in view.window(0, 20)] == [1]
     assert ThreadView(seed_db, 1, "bob", RowFilter(search="spongebob", tag_id=1)).count() == 0
+
+
+def test_a_reply_before_its_parent_imports_with_its_depth(open_db, tmp_path):
+    source = tmp_path / "newest-first.csv"
+    source.write_text(
+        "id,parent,text\n"
+        "3,2,a reply to the reply, listed first of all\n"
+        "2,1,the reply that came before its parent\n"
+        "1,,the parent that came last in the file\n",
+        encoding="utf-8",
+    )
+    db = open_db()
+    import_file(db, source)
+    assert rows(db, "SELECT id, parent_cluster_id, depth FROM clusters ORDER BY id") == [
+        (1, 2, 2),
+        (2, 3, 1),
+        (3, None, 0),
+    ]
+    assert rows(db, "SELECT source_cluster, target_cluster FROM links ORDER BY 1") == [
+        (1, 2),
+        (2, 3),
+    ]
