@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import csv
+import sqlite3
 
 import pytest
 from textual.command import CommandPalette
 
-from tests.reader_support import SIZE, panel_text, reader, rows, screen_text, seeded_database
+from tests.reader_support import (
+    SIZE,
+    database_with,
+    panel_text,
+    reader,
+    rows,
+    screen_text,
+    seeded_database,
+)
 from tui.screens.export import ExportDialog
 from tui.screens.help import HelpScreen
 from tui.screens.link_picker import LinkPicker
@@ -370,3 +379,52 @@ async def test_remapped_key_from_config(db_path, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
         assert annotations(db_path) == [(1, "claim")]
+
+
+async def test_a_comment_linked_twice_from_one_comment_shows_both_links(tmp_path):
+    """A quote-reply to its parent is both "quotes #1" and "reply to #1": two rows, one target."""
+    source = tmp_path / "quote-reply.jsonl"
+    parent = "Training on copyrighted images is not the same as storing copies of them at all"
+    source.write_text(
+        f'{{"id": "1", "text": "{parent}"}}\n'
+        f'{{"id": "2", "parent": "1", "text": "> {parent}\\nIt is, if the model can reproduce '
+        'them on demand."}\n',
+        encoding="utf-8",
+    )
+    app = reader(database_with(tmp_path / "q.db", source))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j")
+        shown = panel_text(app)
+        assert "quotes #1" in shown
+        assert "reply to #1" in shown
+        await pilot.press("tab", "tab", "down", "enter")
+        assert selected(app) == 1
+
+
+async def test_a_locked_database_is_reported_not_fatal(db_path, monkeypatch):
+    """Another process holds the write lock (a long import): the key says so; nothing breaks."""
+    monkeypatch.setattr("store.database.BUSY_TIMEOUT_MS", 50)
+    app = reader(db_path)
+    blocker = sqlite3.connect(db_path, isolation_level=None)
+    async with app.run_test(size=SIZE) as pilot:
+        blocker.execute("BEGIN IMMEDIATE")
+        await pilot.press("1")
+        assert any("Not saved" in note.message for note in app._notifications)
+        blocker.execute("ROLLBACK")
+        await pilot.press("1")
+        assert annotations(db_path) == [(1, "claim")]
+    blocker.close()
+
+
+async def test_export_dialog_refuses_an_empty_file_name(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        dialog = app.screen
+        dialog.query_one("#export-path").value = ""
+        await pilot.press("down")  # changing the format refills the name
+        assert dialog.query_one("#export-path").value.endswith(".links.csv")
+        dialog.query_one("#export-path").value = "  "
+        await pilot.press("tab", "enter")
+        assert app.screen is dialog  # still open, nothing written, no crash
+        assert any("file name" in note.message for note in app._notifications)

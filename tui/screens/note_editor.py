@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,7 +49,11 @@ class NoteEditor(ModalScreen[str]):
 
     @on(TextArea.Changed)
     def _save_draft(self, event: TextArea.Changed) -> None:
-        save_note_draft(self.app.db, self.cluster_id, self.app.annotator, event.text_area.text)
+        """Store each keystroke; if the database is busy, the text stays here until close."""
+        try:
+            save_note_draft(self.app.db, self.cluster_id, self.app.annotator, event.text_area.text)
+        except sqlite3.OperationalError:
+            self.query_one("#note-hint", Label).update("database busy: saved when you close")
 
     def action_close(self) -> None:
         self.dismiss(self.query_one(TextArea).text)

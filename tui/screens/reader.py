@@ -6,6 +6,9 @@ Every key that changes something calls one ``store`` function, which commits a t
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from rich.text import Text
@@ -272,8 +275,23 @@ class ReaderScreen(Screen):
         cluster_id = self._require_selection()
         if cluster_id is None:
             return
-        annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
-        self.changed()
+        with self._saving():
+            annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
+            self.changed()
+
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        """Around one change: a user error or a database locked too long becomes a message.
+
+        Another process (a colleague's long import) can hold the write lock past the busy
+        timeout; the change is then not saved, and the reader says so instead of dying.
+        """
+        try:
+            yield
+        except ThreadmarkError as error:
+            self.notify(str(error), severity="error")
+        except sqlite3.OperationalError as error:
+            self.notify(f"Not saved ({error}): try again in a moment.", severity="error")
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -288,10 +306,9 @@ class ReaderScreen(Screen):
         if choice is None:
             return
         if isinstance(choice, str):
-            try:
+            with self._saving():
                 choice = annotate.create_tag(self.db, choice, self.annotator)
-            except ThreadmarkError as error:
-                self.notify(str(error), severity="error")
+            if isinstance(choice, str):  # not created
                 return
             self.tags = list_tags(self.db)
             self.comment_list.set_tags(self.tags)
@@ -329,16 +346,13 @@ class ReaderScreen(Screen):
         )
 
     def _make_link(self, source: int, target: int, kind: str) -> None:
-        try:
+        with self._saving():
             made = annotate.add_link(self.db, source, target, kind, self.annotator)
-        except ThreadmarkError as error:
-            self.notify(str(error), severity="error")
-            return
-        self.changed()
-        if made:
-            self.notify(f"#{source} {kind} #{target}", timeout=3)
-        else:
-            self.notify(f"#{source} already {kind} #{target}.", severity="warning")
+            self.changed()
+            if made:
+                self.notify(f"#{source} {kind} #{target}", timeout=3)
+            else:
+                self.notify(f"#{source} already {kind} #{target}.", severity="warning")
 
     def action_edit_note(self) -> None:
         from tui.screens.note_editor import NoteEditor
@@ -355,8 +369,9 @@ class ReaderScreen(Screen):
     def _save_note(self, cluster_id: int, original: str | None, text: str | None) -> None:
         if text is None:
             return
-        annotate.set_note(self.db, cluster_id, self.annotator, text, original=original)
-        self.changed()
+        with self._saving():
+            annotate.set_note(self.db, cluster_id, self.annotator, text, original=original)
+            self.changed()
 
     def action_search(self) -> None:
         from tui.screens.search import SearchPrompt
@@ -394,14 +409,14 @@ class ReaderScreen(Screen):
         self._replay(annotate.redo, "Redid", "Nothing to redo.")
 
     def _replay(self, step, verb: str, nothing: str) -> None:
-        event = step(self.db, self.annotator)
-        if event is None:
-            self.notify(nothing, severity="warning", timeout=2)
-            return
-        if event.cluster_id is not None:
-            self.comment_list.select_cluster(event.cluster_id)
-        self.changed()
-        self.notify(f"{verb} {event.describe()}", timeout=3)
+        with self._saving():
+            event = step(self.db, self.annotator)
+            if event is None:
+                self.notify(nothing, severity="warning", timeout=2)
+                return
+            self.jump_to(event.cluster_id)
+            self.changed()
+            self.notify(f"{verb} {event.describe()}", timeout=3)
 
     def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog

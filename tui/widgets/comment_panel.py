@@ -47,9 +47,25 @@ class JumpList(OptionList):
             super().__init__()
             self.cluster_id = cluster_id
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.targets: list[int] = []
+
+    def show_jumps(self, jumps: list[tuple[str, int, str]]) -> None:
+        """One row per (what, comment id, snippet); a comment may well appear twice."""
+        self.clear_options()
+        self.targets = [target for _, target, _ in jumps]
+        for what, target, snippet in jumps:
+            label = Text()
+            label.append(f"{what} #{target}  ", style="bold")
+            label.append(one_line(snippet, 120))
+            self.add_option(Option(label))
+        if jumps:
+            self.highlighted = 0
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Jump(int(event.option.id)))
+        self.post_message(self.Jump(self.targets[event.option_index]))
 
 
 class CommentPanel(VerticalScroll, can_focus=True):
@@ -101,14 +117,11 @@ class CommentPanel(VerticalScroll, can_focus=True):
         body = self.query_one("#panel-text", Static)
         facts = self.query_one("#panel-facts", Static)
         occurrences = self.query_one("#panel-occurrences", Static)
-        jumps = self.query_one(JumpList)
-        jumps.clear_options()
-        options = self._jumps(detail) if detail else []
-        jumps.add_options(options)
-        if options:
-            jumps.highlighted = 0
-        jumps.set_class(not options, "-empty")
-        self.query_one("#panel-links-title").set_class(not options, "-empty")
+        jumps = self._jumps(detail) if detail else []
+        jump_list = self.query_one(JumpList)
+        jump_list.show_jumps(jumps)
+        jump_list.set_class(not jumps, "-empty")
+        self.query_one("#panel-links-title").set_class(not jumps, "-empty")
         if detail is None:
             header.update(Text("No comment selected: this view is empty."))
             for static in (body, facts, occurrences):
@@ -178,24 +191,14 @@ class CommentPanel(VerticalScroll, can_focus=True):
         return facts
 
     @staticmethod
-    def _jumps(detail: CommentDetail) -> list[Option]:
-        options: list[Option] = []
-
-        def add(prefix: str, other: int, snippet: str) -> None:
-            label = Text()
-            label.append(f"{prefix} #{other}  ", style="bold")
-            label.append(one_line(snippet, 120))
-            options.append(Option(label, id=str(other)))
-
-        for link in detail.links_out:
-            add(_link_words(link)[0], link.other, link.snippet)
-        for link in detail.links_in:
-            add(_link_words(link)[1], link.other, link.snippet)
+    def _jumps(detail: CommentDetail) -> list[tuple[str, int, str]]:
+        """Links out, links in, the parent, then the replies."""
+        jumps = [(_link_words(link)[0], link.other, link.snippet) for link in detail.links_out]
+        jumps += [(_link_words(link)[1], link.other, link.snippet) for link in detail.links_in]
         if detail.parent:
-            add("reply to", *detail.parent)
-        for reply_id, snippet in detail.replies:
-            add("replied by", reply_id, snippet)
-        return options
+            jumps.append(("reply to", *detail.parent))
+        jumps += [("replied by", reply_id, snippet) for reply_id, snippet in detail.replies]
+        return jumps
 
 
 def _link_words(link: LinkedComment) -> tuple[str, str]:
