@@ -577,3 +577,10 @@ def test_stats_and_export_do_not_create_a_database(run_cli, call_cli, tmp_path):
         assert_bad_input(result, mentions="nothing-here.db")
     assert not db.exists()
     assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.parametrize("output", ["", "/"])
+def test_export_to_something_that_is_not_a_file_name_is_a_user_error(call_cli, seeded_db, output):
+    returncode, _, stderr = call_cli("export", "--db", seeded_db, "--format", "csv", "-o", output)
+    assert returncode == 2
+    assert stderr == f"threadmark: error: -o {output!r} is not a file name\n"

@@ -11,7 +11,6 @@ import getpass
 import json
 import os
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import platformdirs
@@ -28,6 +27,16 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         raise ThreadmarkError(f"{message} (see {self.prog} --help)")
+
+
+class VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata is slow)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import version
+
+        print(f"threadmark {version('threadmark')}")
+        parser.exit()
 
 
 def default_db_path() -> Path:
@@ -86,7 +95,7 @@ def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
     reader.add_argument("--annotator", default=None, help="your name on annotations")
     reader.add_argument("--theme", default=None, help="colour theme (remembered)")
     reader.add_argument(
-        "--version", action="version", version=f"threadmark {version('threadmark')}"
+        "--version", action=VersionAction, nargs=0, help="print the version and exit"
     )
 
     importer = ArgumentParser(prog="threadmark import", description="Import threads.")
@@ -232,6 +241,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         return 0
     target = Path(args.output)
+    if not target.name or target.is_dir():
+        raise ThreadmarkError(f"-o {args.output!r} is not a file name")
     if _same_file(target, args.db):
         raise ThreadmarkError(f"-o {target} is the database itself; choose another file")
     partial = target.with_name(target.name + ".partial")

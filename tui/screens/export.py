@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -69,16 +68,20 @@ class ExportDialog(ModalScreen[Path]):
 
     @on(OptionList.OptionHighlighted)
     def _format_changed(self, event: OptionList.OptionHighlighted) -> None:
+        """Keep the folder the user typed; the file name follows the format."""
         path = self.query_one(Input)
-        path.value = str(
-            Path(path.value).with_name(default_file_name(self.title_text, self.format))
-        )
+        folder = Path(path.value.strip()).parent if path.value.strip() else Path()
+        path.value = str(folder / default_file_name(self.title_text, self.format))
 
     @on(OptionList.OptionSelected)
     @on(Input.Submitted)
     def _start(self) -> None:
+        path = Path(self.query_one(Input).value.strip()).expanduser()
+        if not path.name or path.is_dir():
+            self.app.notify("Give a file name to export to.", severity="error")
+            return
         self.query_one(Input).disabled = True
-        self._export(self.format, Path(self.query_one(Input).value).expanduser())
+        self._export(self.format, path)
 
     @work(thread=True, exclusive=True)
     def _export(self, format: str, path: Path) -> None:
@@ -100,7 +103,7 @@ class ExportDialog(ModalScreen[Path]):
         self.app.call_from_thread(self._done, path)
 
     def _done(self, path: Path) -> None:
-        self.app.notify(Text(f"Wrote {path}").plain, timeout=5)
+        self.app.notify(f"Wrote {path}", timeout=5)
         self.dismiss(path)
 
     def _failed(self, message: str) -> None:
