@@ -28,6 +28,7 @@ def db_path(tmp_path):
 async def test_a_theme_chosen_in_the_reader_is_remembered(config, db_path):
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
         assert app.theme == "threadmark-dark"
         app.theme = "threadmark-light"
         await pilot.pause()
@@ -57,3 +58,14 @@ async def test_a_broken_config_file_is_reported_not_fatal(config, db_path):
         assert any("config.toml" in text for text in notifications(app))
         await pilot.press("1")  # the default keys still work
         assert app.screen.query_one("CommentList").selected.tag_ids
+
+
+async def test_the_config_theme_is_not_frozen_by_the_first_start(config, db_path):
+    config.mkdir()
+    (config / "config.toml").write_text('[reader]\ntheme = "threadmark-light"\n', "utf-8")
+    async with reader(db_path).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    (config / "config.toml").write_text('[reader]\ntheme = "threadmark-ansi"\n', "utf-8")
+    app = reader(db_path)
+    async with app.run_test(size=SIZE):
+        assert app.theme == "threadmark-ansi"

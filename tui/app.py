@@ -11,7 +11,6 @@ from store.database import open_database
 from store.queries import thread_to_open
 from tui.commands import ReaderCommands
 from tui.screens.help import HelpScreen
-from tui.screens.importing import ImportCancelled, ImportScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
@@ -66,6 +65,7 @@ class ThreadmarkApp(App[None]):
         self.import_path = import_path
         self.import_title = import_title
         self.error: str | None = None
+        self._remember_theme = False
         self.config_dir = settings.config_dir()
         config = settings.load_config()
         themes, warnings = load_themes(settings.themes_dir())
@@ -75,6 +75,8 @@ class ThreadmarkApp(App[None]):
         self.theme, theme_warning = settings.choose_theme(
             theme, config, state, set(self.available_themes)
         )
+        if theme is not None and self.theme == theme:  # --theme is a choice: remember it
+            settings.save_state(theme=theme)
         self._startup_warnings = [*warnings, *filter(None, [config.warning, theme_warning])]
         self.set_keymap(config.keys)
 
@@ -95,6 +97,8 @@ class ThreadmarkApp(App[None]):
 
     def on_mount(self) -> None:
         if self.import_path is not None:
+            from tui.screens.importing import ImportScreen  # loads dedup: only when importing
+
             self.push_screen(
                 ImportScreen(self.db_path, self.import_path, self.import_title), self.open_thread
             )
@@ -112,12 +116,16 @@ class ThreadmarkApp(App[None]):
             return
         settings.remember_thread(self.db_path, thread_id)
         self.push_screen(ReaderScreen(thread_id))
-        self.call_after_refresh(self._show_startup_warnings)
+        self.call_after_refresh(self._reader_shown)
 
-    def _show_startup_warnings(self) -> None:
-        """Once, on the reader (a toast raised before it was shown would be lost)."""
+    def _reader_shown(self) -> None:
+        """Start-up warnings, once, on the reader (a toast raised before it would be lost).
+
+        From here on a theme change is the user's choice, and is remembered.
+        """
         while self._startup_warnings:
             self.notify(self._startup_warnings.pop(0), severity="warning", timeout=10)
+        self._remember_theme = True
 
     def switch_thread(self, thread_id: int) -> None:
         """Replace the reader with another thread of the same database."""
@@ -130,14 +138,10 @@ class ThreadmarkApp(App[None]):
         remembered = settings.last_thread(settings.load_state(), self.db_path)
         return thread_to_open(self.db, remembered)
 
-    def import_failed(self, error: Exception) -> None:
+    def import_failed(self, message: str, *, cancelled: bool) -> None:
         """The first import failed or was cancelled: there is nothing to show, so leave."""
-        if isinstance(error, ImportCancelled):
-            self.error = "import cancelled; nothing was saved"
-            self.exit(return_code=130)
-        else:
-            self.error = str(error)
-            self.exit(return_code=2)
+        self.error = message
+        self.exit(return_code=130 if cancelled else 2)
 
     @property
     def reader(self) -> ReaderScreen | None:
@@ -146,7 +150,7 @@ class ThreadmarkApp(App[None]):
     def watch_theme(self, theme: str) -> None:
         from tui import settings
 
-        if self.is_mounted:
+        if self._remember_theme:
             settings.save_state(theme=theme)
         if self.reader is not None:
             self.reader.changed()

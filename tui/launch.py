@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from store.database import open_database
-from store.ingest import file_sha256, thread_with_sha256
 from store.queries import list_threads
 from store.seeds import SEED_THREAD_TITLE, seed_thread_path
 
@@ -22,6 +21,9 @@ def open_reader(args: argparse.Namespace) -> int:
             source, title = seed_thread_path(), SEED_THREAD_TITLE
         thread_id = None
         if source is not None:
+            # Loaded only when there is something to import: it brings in dedup and rapidfuzz.
+            from store.ingest import file_sha256, thread_with_sha256
+
             thread_id = thread_with_sha256(db, file_sha256(source))
             if thread_id is not None:
                 source = None

@@ -66,8 +66,12 @@ class ImportScreen(ModalScreen[int]):
         try:
             prepared = prepare(self.source, title=self.title_text, progress=self._progress)
             outcome = write_import(db, prepared, self._progress)
-        except (ThreadmarkError, ImportCancelled) as error:
-            self.app.call_from_thread(self.app.import_failed, error)
+        except ThreadmarkError as error:
+            self.app.call_from_thread(self.app.import_failed, str(error), cancelled=False)
+            return
+        except ImportCancelled:
+            message = "import cancelled; nothing was saved"
+            self.app.call_from_thread(self.app.import_failed, message, cancelled=True)
             return
         finally:
             db.close()
