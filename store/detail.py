@@ -8,7 +8,7 @@ import sqlite_utils
 
 from store.codebook import Tag
 from store.queries import SNIPPET_CHARS
-from store.schema import HUMAN_LINK_KINDS
+from store.sql import HUMAN_KINDS
 
 OCCURRENCES_SHOWN = 50
 VARIANTS_SHOWN = 5
@@ -26,13 +26,11 @@ class Occurrence:
 
 @dataclass(frozen=True, slots=True)
 class LinkedComment:
-    """A link seen from one end: the other comment, the kind, and who made it (None: import)."""
+    """A link seen from one end: its kind, and the comment at the other end."""
 
     kind: str
     other: int
     snippet: str
-    annotator: str | None
-    note: str
 
 
 @dataclass(slots=True)
@@ -54,7 +52,6 @@ class CommentDetail:
     note: str | None = None
     parent: tuple[int, str] | None = None
     replies: list[tuple[int, str]] = field(default_factory=list)
-    reply_count: int = 0
 
 
 def comment_detail(
@@ -111,9 +108,6 @@ def comment_detail(
             (cluster_id, REPLIES_SHOWN),
         )
     ]
-    detail.reply_count = db.execute(
-        "SELECT count(*) FROM clusters WHERE parent_cluster_id = ?", (cluster_id,)
-    ).fetchone()[0]
     return detail
 
 
@@ -130,13 +124,12 @@ def _links(
     here, there = (
         ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
     )
-    human = ", ".join(f"'{kind}'" for kind in HUMAN_LINK_KINDS)
     return [
         LinkedComment(*link)
         for link in db.execute(
-            f"SELECT l.kind, l.{there}, substr(c.text, 1, {SNIPPET_CHARS}), l.annotator, l.note "
+            f"SELECT l.kind, l.{there}, substr(c.text, 1, {SNIPPET_CHARS}) "
             f"FROM links l JOIN clusters c ON c.id = l.{there} WHERE l.{here} = ? AND "
-            f"((l.kind IN ({human}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
+            f"((l.kind IN ({HUMAN_KINDS}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
             (cluster_id, annotator),
         )
     ]

@@ -1,8 +1,12 @@
-"""Read-side queries for a reader: windows of rows, one comment in full, search and ranking.
+"""Read-side queries for a reader: threads, progress, and windows of a thread's rows.
 
 A view never loads a whole thread into Python.  Unfiltered, row ``i`` of a thread is the
-cluster with ``seq = i + 1`` (an indexed range query); a filtered view keeps only the matching
-cluster ids, as a compact integer array, and fetches rows for a window of them.
+cluster with the thread's ``i``-th ``seq`` (an indexed range query); a filtered view keeps only
+the matching cluster ids, as a compact integer array, and fetches rows for a window of them.
+
+Three numbers name a comment: ``id`` (the ``#N`` people see and exports use, unique across the
+database), ``seq`` (its row in its thread), and an occurrence's ``position`` (its place in the
+source file).
 """
 
 from __future__ import annotations
@@ -14,10 +18,9 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from store.schema import HUMAN_LINK_KINDS
+from store.sql import HUMAN_KINDS
 
 SNIPPET_CHARS = 400
-_HUMAN = ", ".join(f"'{kind}'" for kind in HUMAN_LINK_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +104,10 @@ def unique_count(db: sqlite_utils.Database, thread_id: int) -> int:
 
 
 def annotated_count(db: sqlite_utils.Database, thread_id: int, annotator: str) -> int:
-    """Comments of the thread this annotator has tagged at least once."""
+    """Comments of the thread this annotator has tagged at least once (out of unique_count)."""
     return db.execute(
         "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
-        "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ?",
+        "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ? AND NOT c.is_tombstone",
         (thread_id, annotator),
     ).fetchone()[0]
 
@@ -225,7 +228,7 @@ class ThreadView:
         if self.filter.untagged:
             clauses.append(f"NOT EXISTS ({mine}) AND NOT c.is_tombstone")
         if self.filter.has_links:
-            mine_linked = f"FROM links WHERE kind IN ({_HUMAN}) AND annotator = :annotator"
+            mine_linked = f"FROM links WHERE kind IN ({HUMAN_KINDS}) AND annotator = :annotator"
             clauses.append(
                 f"c.id IN (SELECT source_cluster {mine_linked} "
                 f"UNION SELECT target_cluster {mine_linked})"
@@ -253,14 +256,14 @@ class ThreadView:
         links_out = dict(
             self.db.execute(
                 f"SELECT source_cluster, count(*) FROM links WHERE source_cluster IN ({marks}) "
-                f"AND kind IN ({_HUMAN}) AND annotator = ? GROUP BY source_cluster",
+                f"AND kind IN ({HUMAN_KINDS}) AND annotator = ? GROUP BY source_cluster",
                 [*ids, self.annotator],
             ).fetchall()
         )
         links_in = dict(
             self.db.execute(
                 f"SELECT target_cluster, count(*) FROM links WHERE target_cluster IN ({marks}) "
-                f"AND kind IN ({_HUMAN}) AND annotator = ? GROUP BY target_cluster",
+                f"AND kind IN ({HUMAN_KINDS}) AND annotator = ? GROUP BY target_cluster",
                 [*ids, self.annotator],
             ).fetchall()
         )

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from store.schema import HUMAN_LINK_KINDS, STRUCTURAL_LINK_KINDS
-
-# Every query takes :thread; NULL means the whole database.
-_IN_THREAD = "(:thread IS NULL OR {column} = :thread)"
+from store.sql import HUMAN_KINDS, STRUCTURAL_KINDS, in_thread
 
 
 def thread_stats(db: sqlite_utils.Database, thread_id: int | None = None) -> dict[str, int]:
@@ -20,13 +17,12 @@ def thread_stats(db: sqlite_utils.Database, thread_id: int | None = None) -> dic
     args = {"thread": thread_id}
 
     def scalar(sql: str, column: str = "thread_id") -> int:
-        return db.execute(sql.format(where=_IN_THREAD.format(column=column)), args).fetchone()[0]
+        return db.execute(sql.format(where=in_thread(column, thread_id)), args).fetchone()[0]
 
-    def count_links(kinds: tuple[str, ...]) -> int:
-        listed = ", ".join(f"'{kind}'" for kind in kinds)
+    def count_links(kinds: str) -> int:
         return scalar(
             "SELECT count(*) FROM links l JOIN clusters c ON c.id = l.source_cluster "
-            f"WHERE l.kind IN ({listed}) AND {{where}}",
+            f"WHERE l.kind IN ({kinds}) AND {{where}}",
             "c.thread_id",
         )
 
@@ -45,8 +41,8 @@ def thread_stats(db: sqlite_utils.Database, thread_id: int | None = None) -> dic
         "annotated": scalar(
             f"SELECT count(DISTINCT a.cluster_id) {annotations_from}", "c.thread_id"
         ),
-        "links": count_links(HUMAN_LINK_KINDS),
-        "structural_links": count_links(STRUCTURAL_LINK_KINDS),
+        "links": count_links(HUMAN_KINDS),
+        "structural_links": count_links(STRUCTURAL_KINDS),
         "notes": scalar(
             "SELECT count(*) FROM notes n JOIN clusters c ON c.id = n.cluster_id WHERE {where}",
             "c.thread_id",

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-IN_THREAD = "(:thread IS NULL OR {column} = :thread)"
+from store.sql import in_thread
 
 
 @dataclass(slots=True)
@@ -53,7 +53,7 @@ def thread_rows(db: sqlite_utils.Database, thread_id: int | None) -> list[dict[s
         dict(row)
         for row in db.query(
             "SELECT id, title, source, format, sha256, imported_at FROM threads "
-            f"WHERE {IN_THREAD.format(column='id')} ORDER BY id",
+            f"WHERE {in_thread('id', thread_id)} ORDER BY id",
             {"thread": thread_id},
         )
     ]
@@ -75,7 +75,7 @@ def link_rows(db: sqlite_utils.Database, thread_id: int | None) -> Iterator[dict
         "SELECT l.source_cluster AS source, l.target_cluster AS target, l.kind, l.annotator, "
         "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
-        f"WHERE {IN_THREAD.format(column='s.thread_id')} ORDER BY l.id",
+        f"WHERE {in_thread('s.thread_id', thread_id)} ORDER BY l.id",
         {"thread": thread_id},
     )
 
@@ -89,7 +89,7 @@ def export_comments(
         db,
         "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
         "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
-        f"WHERE {IN_THREAD.format(column='c.thread_id')} "
+        f"WHERE {in_thread('c.thread_id', thread_id)} "
         "ORDER BY a.cluster_id, t.hotkey IS NULL, t.hotkey, t.name, a.annotator",
         args,
     )
@@ -97,7 +97,7 @@ def export_comments(
         db,
         "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
         "JOIN clusters c ON c.id = n.cluster_id "
-        f"WHERE {IN_THREAD.format(column='c.thread_id')} ORDER BY n.cluster_id, n.annotator",
+        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY n.cluster_id, n.annotator",
         args,
     )
     links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -107,15 +107,17 @@ def export_comments(
             targets.append(link["target"])
 
     occurrences = db.execute(
-        "SELECT cluster_id, position, platform_id, parent_platform_id, author, created_at "
-        f"FROM comments WHERE {IN_THREAD.format(column='thread_id')} ORDER BY cluster_id, id",
+        "SELECT cluster_id, position, platform_id, parent_platform_id, author, created_at, "
+        "CASE WHEN folded = 'near' OR (folded = 'identity' AND text IS NOT "
+        "(SELECT text FROM clusters WHERE id = cluster_id)) THEN text END "
+        f"FROM comments WHERE {in_thread('thread_id', thread_id)} ORDER BY cluster_id, id",
         args,
     )
     pending = occurrences.fetchone()
     clusters = db.execute(
         "SELECT c.id, c.thread_id, o.position, c.text, c.author, o.created_at, c.is_tombstone "
         "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
-        f"WHERE {IN_THREAD.format(column='c.thread_id')} ORDER BY c.id",
+        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
     )
     for cluster_id, thread, position, text, author, created_at, tombstone in clusters:
@@ -132,15 +134,16 @@ def export_comments(
             links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},
         )
         while pending is not None and pending[0] == cluster_id:
-            comment.occurrences.append(
-                {
-                    "position": pending[1],
-                    "platform_id": pending[2],
-                    "parent_platform_id": pending[3],
-                    "author": pending[4],
-                    "created_at": pending[5],
-                }
-            )
+            occurrence = {
+                "position": pending[1],
+                "platform_id": pending[2],
+                "parent_platform_id": pending[3],
+                "author": pending[4],
+                "created_at": pending[5],
+            }
+            if pending[6] is not None:  # a variant's own words, so nothing of the source is lost
+                occurrence["text"] = pending[6]
+            comment.occurrences.append(occurrence)
             pending = occurrences.fetchone()
         yield comment
 

@@ -1,0 +1,24 @@
+"""Small pieces of SQL that queries, stats and exports share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from store.schema import HUMAN_LINK_KINDS, STRUCTURAL_LINK_KINDS
+
+
+def quoted_list(values: Iterable[str]) -> str:
+    """``'a', 'b'`` for an ``IN (...)`` of constants known in the code (never user text)."""
+    return ", ".join(f"'{value}'" for value in values)
+
+
+HUMAN_KINDS = quoted_list(HUMAN_LINK_KINDS)
+STRUCTURAL_KINDS = quoted_list(STRUCTURAL_LINK_KINDS)
+
+
+def in_thread(column: str, thread_id: int | None) -> str:
+    """A condition for one thread (bound as ``:thread``), or for all when ``thread_id`` is None.
+
+    Spelled out in Python: ``(:thread IS NULL OR col = :thread)`` stops SQLite using the index.
+    """
+    return "1" if thread_id is None else f"{column} = :thread"
