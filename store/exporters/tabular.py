@@ -12,7 +12,7 @@ from typing import Any, TextIO
 import sqlite_utils
 
 from store.exporters.comments import export_comments, link_rows
-from store.schema import HUMAN_LINK_KINDS
+from store.schema import LINK_KINDS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,8 +26,7 @@ COMMENT_COLUMNS = (
     "occurrences",
     "tombstone",
     "tags",
-    *HUMAN_LINK_KINDS,
-    "replies_to",
+    *LINK_KINDS,
     "note",
 )
 LINK_COLUMNS = (
@@ -63,7 +62,7 @@ def write_comments_csv(
     for comment in export_comments(db, thread_id):
         targets = {
             kind: ";".join(str(target) for target in comment.links_out.get(kind, []))
-            for kind in (*HUMAN_LINK_KINDS, "replies_to")
+            for kind in LINK_KINDS
         }
         row = (
             comment.id,

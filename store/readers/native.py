@@ -43,7 +43,7 @@ def _position(occurrence: dict[str, Any]) -> tuple[int, int]:
 
 def _record(occurrence: dict[str, Any], comment: dict[str, Any]) -> CommentRecord:
     return CommentRecord(
-        text=as_text(comment.get("text")) or "",
+        text=as_text(occurrence.get("text", comment.get("text"))) or "",
         platform_id=as_id(occurrence.get("platform_id")),
         parent_id=as_id(occurrence.get("parent_platform_id")),
         author=as_text(occurrence.get("author", comment.get("author"))),
