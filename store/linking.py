@@ -18,6 +18,7 @@ from store.queries import SNIPPET_CHARS, fts_query
 
 NEIGHBOURHOOD = 300  # rows either side of the linking comment that are always scored
 SEARCH_POOL = 500  # full-text matches scored when the user types words
+MIN_SEARCH_WORD = 3  # a one- or two-letter prefix matches most of a big thread: not worth it
 _EXACT_ID = re.compile(r"^\s*#(\d+)\s*$")
 
 
@@ -48,9 +49,12 @@ def link_candidates(
         ).fetchone()
         return [Candidate(*row, reason=f"#{wanted}")] if row and wanted != source_id else []
 
-    thread_id, seq, parent_id, source_text = db.execute(
+    source = db.execute(
         "SELECT thread_id, seq, parent_cluster_id, text FROM clusters WHERE id = ?", (source_id,)
     ).fetchone()
+    if source is None:
+        return []
+    thread_id, seq, parent_id, source_text = source
     pool: dict[int, tuple[str, str | None]] = {}
     for cluster_id, snippet, author in db.execute(
         f"SELECT id, substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE thread_id = ? "
@@ -59,12 +63,14 @@ def link_candidates(
     ):
         pool[cluster_id] = (snippet, author)
     words = query.strip()
-    if words:
+    if max(map(len, words.split()), default=0) >= MIN_SEARCH_WORD:
+        # The first matches in thread order, not the best by bm25: ranking every match of a
+        # common word in a million comments took a second per keystroke.  rapidfuzz ranks them.
         for cluster_id, snippet, author in db.execute(
-            f"SELECT c.id, substr(c.text, 1, {SNIPPET_CHARS}), c.author FROM clusters c "
-            "WHERE c.thread_id = ? AND NOT c.is_tombstone AND c.id IN "
-            "(SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH ? ORDER BY rank LIMIT ?)",
-            (thread_id, fts_query(words), SEARCH_POOL),
+            f"SELECT c.id, substr(c.text, 1, {SNIPPET_CHARS}), c.author FROM clusters_fts f "
+            "CROSS JOIN clusters c ON c.id = f.rowid "  # CROSS: the full-text match drives
+            "WHERE clusters_fts MATCH ? AND c.thread_id = ? AND NOT c.is_tombstone LIMIT ?",
+            (fts_query(words), thread_id, SEARCH_POOL),
         ):
             pool[cluster_id] = (snippet, author)
     pool.pop(source_id, None)
