@@ -18,7 +18,10 @@ from store.database import now, write
 from store.errors import ThreadmarkError
 from store.schema import HUMAN_LINK_KINDS
 
-UNDOABLE = {"tag": "untag", "untag": "tag", "link": "unlink", "unlink": "link", "note": "note"}
+# The changes undo can reverse, each with the change that reverses it.
+INVERSE = {"tag": "untag", "untag": "tag", "link": "unlink", "unlink": "link", "note": "note"}
+# set_note's default: read the note as it stands before changing it.
+_READ_FROM_DATABASE = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +43,7 @@ class Event:
         if self.action in ("tag", "untag"):
             return f"{self.action} {payload.get('name', payload['tag'])} on #{payload['cluster']}"
         if self.action in ("link", "unlink"):
-            verb = "link" if self.action == "link" else "unlink"
-            return f"{verb} #{payload['source']} {payload['kind']} #{payload['target']}"
+            return f"{self.action} #{payload['source']} {payload['kind']} #{payload['target']}"
         return f"note on #{payload['cluster']}"
 
 
@@ -103,7 +105,7 @@ def set_note(
     annotator: str,
     text: str,
     *,
-    original: str | object | None = ...,
+    original: str | object | None = _READ_FROM_DATABASE,
 ) -> None:
     """Replace this annotator's note on the comment; an empty note removes it.
 
@@ -113,7 +115,9 @@ def set_note(
     after = _stored_note(text)
     with write(db):
         _require_comments(db, cluster_id)
-        before = note_text(db, cluster_id, annotator) if original is ... else original
+        before = (
+            note_text(db, cluster_id, annotator) if original is _READ_FROM_DATABASE else original
+        )
         if before == after:
             _apply(db, annotator, "note", {"cluster": cluster_id, "after": after})
             return
@@ -146,25 +150,27 @@ def create_tag(
 
 def undo(db: sqlite_utils.Database, annotator: str) -> Event | None:
     """Reverse this annotator's latest change not yet undone; None if there is nothing to undo."""
-    with write(db):
-        done, _ = _replay(db, annotator)
-        if not done:
-            return None
-        event = done[-1]
-        _apply(db, annotator, UNDOABLE[event.action], _inverse_payload(event))
-        _journal(db, annotator, "undo", {"event": event.id})
-    return event
+    return _step(db, annotator, "undo")
 
 
 def redo(db: sqlite_utils.Database, annotator: str) -> Event | None:
     """Repeat the change this annotator undid last; None if there is nothing to redo."""
+    return _step(db, annotator, "redo")
+
+
+def _step(db: sqlite_utils.Database, annotator: str, direction: str) -> Event | None:
+    """Undo or redo one change, and journal that it was undone or redone."""
     with write(db):
-        _, undone = _replay(db, annotator)
-        if not undone:
+        done, undone = _replay(db, annotator)
+        stack = done if direction == "undo" else undone
+        if not stack:
             return None
-        event = undone[-1]
-        _apply(db, annotator, event.action, event.payload)
-        _journal(db, annotator, "redo", {"event": event.id})
+        event = stack[-1]
+        if direction == "undo":
+            _apply(db, annotator, INVERSE[event.action], _inverse_payload(event))
+        else:
+            _apply(db, annotator, event.action, event.payload)
+        _journal(db, annotator, direction, {"event": event.id})
     return event
 
 
@@ -177,7 +183,7 @@ def _replay(db: sqlite_utils.Database, annotator: str) -> tuple[list[Event], lis
     )
     for event_id, action, payload in rows:
         event = Event(event_id, action, json.loads(payload))
-        if action in UNDOABLE:
+        if action in INVERSE:
             done.append(event)
             undone.clear()
         elif action == "undo" and done:

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from store.database import now, write
-from store.dedup import Folding, fold
+from store.dedup import Folding, Progress, fold
 from store.errors import ThreadmarkError
 from store.readers import read_bytes
 from store.records import CommentRecord, ParsedThread
@@ -24,7 +24,6 @@ from store.records import CommentRecord, ParsedThread
 DEFAULT_THRESHOLD = 90.0
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _RECORD_TEXT_FIELDS = ("text", "platform_id", "parent_id", "author", "created_at")
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(slots=True)
@@ -169,8 +168,8 @@ def _write_thread(
 ) -> None:
     """Insert clusters, occurrences, FTS rows and structural links for one thread.
 
-    Ids are allocated here, inside the write lock, so a cluster's id is its row in thread
-    order offset by the clusters already stored: the numbers people see start at 1.
+    Ids are allocated here, inside the write lock, in thread order after the clusters already
+    stored, so a database's first thread is numbered #1, #2, ... in reading order.
     """
     records = prepared.parsed.records
     folding = prepared.folding

@@ -17,7 +17,6 @@ import platformdirs
 
 from store.errors import ThreadmarkError
 
-SUBCOMMANDS = ("import", "stats", "export")
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
@@ -80,53 +79,63 @@ def _threshold(text: str) -> float:
     return value
 
 
-def build_parsers() -> tuple[ArgumentParser, dict[str, ArgumentParser]]:
-    """The reader's parser, and one parser per subcommand."""
-    from store.exporters import EXPORTERS
-    from store.readers import FORMATS
-
-    reader = ArgumentParser(
+def reader_parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="threadmark",
         description="Read and annotate a discussion thread. "
         f"Subcommands: {', '.join(SUBCOMMANDS)} (threadmark SUBCOMMAND --help).",
     )
-    reader.add_argument("file", nargs="?", type=Path, help="a thread to import and open")
-    _add_db(reader)
-    reader.add_argument("--annotator", default=None, help="your name on annotations")
-    reader.add_argument("--theme", default=None, help="colour theme (remembered)")
-    reader.add_argument(
+    parser.add_argument("file", nargs="?", type=Path, help="a thread to import and open")
+    _add_db(parser)
+    parser.add_argument("--annotator", default=None, help="your name on annotations")
+    parser.add_argument("--theme", default=None, help="colour theme (remembered)")
+    parser.add_argument(
         "--version", action=VersionAction, nargs=0, help="print the version and exit"
     )
+    return parser
 
-    importer = ArgumentParser(prog="threadmark import", description="Import threads.")
-    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    _add_db(importer)
-    importer.add_argument("--format", default="auto", choices=("auto", *FORMATS))
-    importer.add_argument(
+
+def import_parser() -> ArgumentParser:
+    from store.ingest import DEFAULT_THRESHOLD
+    from store.readers import FORMATS, SPLITS
+
+    parser = ArgumentParser(prog="threadmark import", description="Import threads.")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_db(parser)
+    parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
+    parser.add_argument(
         "--split",
         default="lines",
-        choices=("lines", "paragraphs"),
+        choices=SPLITS,
         help="plain text: one comment per line, or per blank-line paragraph",
     )
-    importer.add_argument(
+    parser.add_argument(
         "--threshold",
         type=_threshold,
-        default=90.0,
-        help="near-duplicate similarity, 0-100 (default 90)",
+        default=DEFAULT_THRESHOLD,
+        help=f"near-duplicate similarity, 0-100 (default {DEFAULT_THRESHOLD:g})",
     )
-    importer.add_argument("--title", default=None, help="thread title (default: from the file)")
+    parser.add_argument("--title", default=None, help="thread title (default: from the file)")
+    return parser
 
-    stats = ArgumentParser(prog="threadmark stats", description="Count comments and annotations.")
-    _add_db(stats)
-    _add_thread(stats)
-    stats.add_argument("--json", action="store_true", help="one JSON object")
 
-    exporter = ArgumentParser(prog="threadmark export", description="Export comments or links.")
-    _add_db(exporter)
-    _add_thread(exporter)
-    exporter.add_argument("--format", required=True, choices=tuple(EXPORTERS))
-    exporter.add_argument("-o", "--output", default="-", help="output file, - for stdout")
-    return reader, {"import": importer, "stats": stats, "export": exporter}
+def stats_parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="threadmark stats", description="Count comments and annotations.")
+    _add_db(parser)
+    _add_thread(parser)
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    return parser
+
+
+def export_parser() -> ArgumentParser:
+    from store.exporters import EXPORTERS
+
+    parser = ArgumentParser(prog="threadmark export", description="Export comments or links.")
+    _add_db(parser)
+    _add_thread(parser)
+    parser.add_argument("--format", required=True, choices=tuple(EXPORTERS))
+    parser.add_argument("-o", "--output", default="-", help="output file, - for stdout")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,13 +157,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(argv: list[str]) -> int:
-    reader, subcommands = build_parsers()
-    if argv and argv[0] in subcommands:
-        command = argv[0]
-        args = subcommands[command].parse_args(argv[1:])
+    """Build only the parser the command needs: each loads only what its command uses."""
+    if argv and argv[0] in SUBCOMMANDS:
+        parser, command = SUBCOMMANDS[argv[0]]
+        args = parser().parse_args(argv[1:])
         args.db = args.db or default_db_path()
-        return {"import": cmd_import, "stats": cmd_stats, "export": cmd_export}[command](args)
-    args = reader.parse_args(argv)
+        return command(args)
+    args = reader_parser().parse_args(argv)
     args.db = args.db or default_db_path()
     args.annotator = args.annotator or default_annotator()
     from tui.launch import open_reader
@@ -273,6 +282,12 @@ def _check_thread(db, thread_id: int | None) -> None:
     if thread_id is not None and get_thread(db, thread_id) is None:
         raise ThreadmarkError(f"no thread {thread_id} in the database")
 
+
+SUBCOMMANDS = {
+    "import": (import_parser, cmd_import),
+    "stats": (stats_parser, cmd_stats),
+    "export": (export_parser, cmd_export),
+}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-ProgressCallback = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from store.dedup import Progress as ProgressCallback
 
 
 @contextmanager
