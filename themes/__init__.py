@@ -17,6 +17,7 @@ theme is applied, and then the app dies.  A user's broken theme becomes a warnin
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -73,6 +74,16 @@ def load_theme(path: Path) -> Theme:
         return _theme_from_table(table)
     except ThemeError as error:
         raise ThemeError(f"{path}: {error}") from None
+
+
+@functools.cache
+def app_variable_defaults() -> dict[str, str]:
+    """The default theme's values for the app's own variables: the fallbacks that let any
+    Textual theme (or a user theme that sets only some of them) style the reader."""
+    default = next(
+        theme for theme in map(load_theme, bundled_theme_paths()) if theme.name == DEFAULT_THEME
+    )
+    return {name: default.variables[name] for name in REQUIRED_VARIABLES}
 
 
 def bundled_theme_paths() -> list[Path]:

@@ -9,21 +9,12 @@ from textual.binding import Binding
 
 from store.database import open_database
 from store.queries import thread_to_open
+from themes import app_variable_defaults, load_themes
 from tui.commands import ReaderCommands
 from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
-
-# Fallbacks for the app's own theme variables, so any Textual theme works too.
-THEME_VARIABLE_DEFAULTS = {
-    "tag-chip-foreground": "#000000",
-    "link-marker": "#e3b341",
-    "tombstone": "#8b949e",
-    "duplicate-badge": "#58a6ff",
-    "selected-row-background": "#2d333b",
-    "mark": "#ff7b72",
-}
 
 
 class ThreadmarkApp(App[None]):
@@ -54,7 +45,6 @@ class ThreadmarkApp(App[None]):
         import_title: str | None = None,
         theme: str | None = None,
     ) -> None:
-        from themes import load_themes
         from tui import settings
 
         super().__init__()
@@ -81,7 +71,7 @@ class ThreadmarkApp(App[None]):
         self.set_keymap(config.keys)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return THEME_VARIABLE_DEFAULTS
+        return app_variable_defaults()
 
     def notify(
         self,

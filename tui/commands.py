@@ -6,7 +6,6 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
-from textual.markup import escape
 
 from store.exporters import EXPORTERS
 from store.queries import RowFilter, list_threads
@@ -61,6 +60,5 @@ class ReaderCommands(Provider):
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
-            if score > 0:
-                shown = matcher.highlight(escape(name))
-                yield Hit(score, shown, callback, text=name, help=help_text or None)
+            if score > 0:  # shown as plain Content: highlight() would parse names as markup
+                yield Hit(score, Content(name), callback, text=name, help=help_text or None)

@@ -16,6 +16,7 @@ from textual.worker import get_current_worker
 from store.database import open_database
 from store.errors import ThreadmarkError
 from store.ingest import prepare, write_import
+from tui.inert import inert
 
 
 class ImportCancelled(Exception):
@@ -44,7 +45,7 @@ class ImportScreen(ModalScreen[int]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Importing {self.source.name}"))
+            yield Label(Text(f"Importing {inert(self.source.name)}"))
             yield Label("reading", id="import-stage")
             yield ProgressBar(show_eta=False)
             yield Label("esc cancels", classes="hint")

@@ -141,6 +141,9 @@ class ReaderScreen(Screen):
         super().__init__()
         self.thread_id = thread_id
         self.row_filter = RowFilter()
+        self.tags: list[Tag] = list_tags(self.db)
+        self.thread = get_thread(self.db, thread_id)
+        self.unique = unique_count(self.db, thread_id)  # fixed at import
 
     @property
     def db(self):
@@ -151,9 +154,6 @@ class ReaderScreen(Screen):
         return self.app.annotator
 
     def compose(self) -> ComposeResult:
-        self.tags: list[Tag] = list_tags(self.db)
-        self.thread = get_thread(self.db, self.thread_id)
-        self.unique = unique_count(self.db, self.thread_id)  # fixed at import
         yield ProgressHeader()
         with Horizontal(id="panes"):
             with Vertical(id="thread-pane"):
