@@ -322,3 +322,24 @@ def test_a_successful_export_leaves_no_partial(call_cli, seeded_db, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if "export" in p.name) == [
         "export.csv", "export.json", "export.jsonl", "export.links-csv",
     ]  # fmt: skip
+
+
+def test_near_duplicate_wording_survives_export_and_reimport(open_db, tmp_path):
+    original = "Training a model on images is not the same as keeping copies of them forever."
+    variant = "Training a model on images is not the same as keeping copies of them forever!!"
+    source = tmp_path / "near.txt"
+    write_lines(source, [original, variant])
+    db = open_db()
+    import_file(db, source)
+    occurrences = exported_json(db)["comments"][0]["occurrences"]
+    assert "text" not in occurrences[0]  # the canonical's text is the comment's
+    assert occurrences[1]["text"] == variant
+    again = tmp_path / "again.json"
+    again.write_text(exported(db, "json"), encoding="utf-8")
+    other = open_db(tmp_path / "other.db")
+    import_file(other, again)
+    stored = other.execute("SELECT text, folded FROM comments ORDER BY position").fetchall()
+    assert stored == [
+        (original, None),
+        (variant, "near"),
+    ]
