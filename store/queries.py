@@ -12,7 +12,6 @@ source file).
 from __future__ import annotations
 
 import re
-import sqlite3
 from array import array
 from dataclasses import dataclass
 
@@ -121,7 +120,11 @@ class ThreadView:
         thread_id: int,
         annotator: str,
         row_filter: RowFilter | None = None,
+        *,
+        ids: array | None = None,
     ) -> None:
+        """``ids``: the filter's matches if already found (say, by a worker with its own
+        connection, since at a million comments a filter takes a second); else found here."""
         self.db = db
         self.thread_id = thread_id
         self.annotator = annotator
@@ -136,8 +139,10 @@ class ThreadView:
         self._count = 0 if first is None else last - first + 1
         self._ids: array | None = None
         if not self.filter.is_everything:
-            self._ids = array("q", (row[0] for row in self._filtered_ids()))
-            self._count = len(self._ids)
+            if ids is None:
+                ids = filtered_ids(db, thread_id, annotator, self.filter)
+            self._ids = ids
+            self._count = len(ids)
 
     def count(self) -> int:
         return self._count
@@ -216,30 +221,6 @@ class ThreadView:
             "SELECT id FROM clusters WHERE thread_id = ? AND seq = ?", (self.thread_id, seq)
         ).fetchone()[0]
 
-    def _filtered_ids(self) -> sqlite3.Cursor:
-        clauses = ["c.thread_id = :thread"]
-        args: dict[str, object] = {"thread": self.thread_id, "annotator": self.annotator}
-        mine = "SELECT 1 FROM annotations a WHERE a.cluster_id = c.id AND a.annotator = :annotator"
-        if self.filter.hide_tombstones:
-            clauses.append("NOT c.is_tombstone")
-        if self.filter.tag_id is not None:
-            clauses.append(f"EXISTS ({mine} AND a.tag_id = :tag)")
-            args["tag"] = self.filter.tag_id
-        if self.filter.untagged:
-            clauses.append(f"NOT EXISTS ({mine}) AND NOT c.is_tombstone")
-        if self.filter.has_links:
-            mine_linked = f"FROM links WHERE kind IN ({HUMAN_KINDS}) AND annotator = :annotator"
-            clauses.append(
-                f"c.id IN (SELECT source_cluster {mine_linked} "
-                f"UNION SELECT target_cluster {mine_linked})"
-            )
-        if self.filter.search:
-            clauses.append("c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q)")
-            args["q"] = fts_query(self.filter.search)
-        return self.db.execute(
-            f"SELECT c.id FROM clusters c WHERE {' AND '.join(clauses)} ORDER BY c.seq", args
-        )
-
     def _row_details(self, ids: list[int]) -> dict[int, tuple[tuple[int, ...], int, int, bool]]:
         """Tags, link counts and note flag for a window of rows, in three small queries."""
         if not ids:
@@ -283,6 +264,35 @@ class ThreadView:
             )
             for cluster_id in ids
         }
+
+
+def filtered_ids(
+    db: sqlite_utils.Database, thread_id: int, annotator: str, row_filter: RowFilter
+) -> array:
+    """The ids of a thread's comments that pass ``row_filter``, in thread order."""
+    clauses = ["c.thread_id = :thread"]
+    args: dict[str, object] = {"thread": thread_id, "annotator": annotator}
+    mine = "SELECT 1 FROM annotations a WHERE a.cluster_id = c.id AND a.annotator = :annotator"
+    if row_filter.hide_tombstones:
+        clauses.append("NOT c.is_tombstone")
+    if row_filter.tag_id is not None:
+        clauses.append(f"EXISTS ({mine} AND a.tag_id = :tag)")
+        args["tag"] = row_filter.tag_id
+    if row_filter.untagged:
+        clauses.append(f"NOT EXISTS ({mine}) AND NOT c.is_tombstone")
+    if row_filter.has_links:
+        mine_linked = f"FROM links WHERE kind IN ({HUMAN_KINDS}) AND annotator = :annotator"
+        clauses.append(
+            f"c.id IN (SELECT source_cluster {mine_linked} "
+            f"UNION SELECT target_cluster {mine_linked})"
+        )
+    if row_filter.search:
+        clauses.append("c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q)")
+        args["q"] = fts_query(row_filter.search)
+    rows = db.execute(
+        f"SELECT c.id FROM clusters c WHERE {' AND '.join(clauses)} ORDER BY c.seq", args
+    )
+    return array("q", (row[0] for row in rows))
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

@@ -47,3 +47,9 @@ def rows(db_path: Path, sql: str, args: tuple = ()) -> list[tuple]:
         return conn.execute(sql, args).fetchall()
     finally:
         conn.close()
+
+
+async def settle(app: ThreadmarkApp, pilot) -> None:
+    """Wait for background work (a filter, an export) and the redraw that follows it."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()

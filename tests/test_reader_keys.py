@@ -16,6 +16,7 @@ from tests.reader_support import (
     rows,
     screen_text,
     seeded_database,
+    settle,
 )
 from tui.screens.export import ExportDialog
 from tui.screens.help import HelpScreen
@@ -223,6 +224,7 @@ async def test_search_filters_the_list_and_escape_clears_it(db_path):
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("/", *"spongebob", "enter")
+        await settle(app, pilot)
         comments = app.screen.query_one(CommentList)
         assert [comments.row(i).id for i in range(comments.row_count)] == [1, 7, 11]
         assert "search “spongebob”" in screen_text(app)
@@ -234,6 +236,7 @@ async def test_search_with_fts_syntax_never_crashes(db_path):
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("/", *'"fair AND NEAR( -use* ^', "enter")
+        await settle(app, pilot)
         assert app.screen.query_one(CommentList).row_count >= 0
         await pilot.press("escape")
 
@@ -243,9 +246,11 @@ async def test_filter_untagged_and_by_tag(db_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1", "j", "2")
         await pilot.press("f", *"untagged", "enter")
+        await settle(app, pilot)
         comments = app.screen.query_one(CommentList)
         assert comments.row_count == 8  # 10 unique, 2 tagged; the tombstone is not "untagged"
         await pilot.press("escape", "f", *"tag claim", "enter")
+        await settle(app, pilot)
         assert [comments.row(i).id for i in range(comments.row_count)] == [1]
 
 
@@ -254,6 +259,7 @@ async def test_filter_has_links(db_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("j", "r", "#", "1", "enter")
         await pilot.press("f", *"has links", "enter")
+        await settle(app, pilot)
         comments = app.screen.query_one(CommentList)
         assert [comments.row(i).id for i in range(comments.row_count)] == [1, 2]
 
@@ -264,6 +270,7 @@ async def test_d_hides_and_shows_tombstones(db_path):
         comments = app.screen.query_one(CommentList)
         assert "deleted by creator" in screen_text(app)
         await pilot.press("d")
+        await settle(app, pilot)
         assert comments.row_count == 10
         assert "deleted by creator" not in screen_text(app)
         await pilot.press("d")

@@ -7,12 +7,13 @@ Every key that changes something calls one ``store`` function, which commits a t
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,12 +22,14 @@ from textual.widgets import Footer, Label
 
 from store import annotate
 from store.codebook import Tag, list_tags
+from store.database import open_database
 from store.detail import comment_detail
 from store.errors import ThreadmarkError
 from store.queries import (
     RowFilter,
     ThreadView,
     annotated_count,
+    filtered_ids,
     get_thread,
     thread_of,
     unique_count,
@@ -225,12 +228,39 @@ class ReaderScreen(Screen):
         self._show_selected()
 
     def apply_filter(self, row_filter: RowFilter) -> None:
+        """Show the comments that pass ``row_filter``, keeping the selection if it passes.
+
+        Everything shows at once; a filter is worked out in a worker with its own connection
+        (a second at a million comments), and the list keeps its keys meanwhile.
+        """
         keep = self.selected_id
         self.row_filter = row_filter
-        self.comment_list.set_view(self._view(), keep=keep)
-        self._refresh_header()
-        if self.comment_list.row_count == 0:
+        if row_filter.is_everything:
+            self._show_view(self._view(), keep)
+            return
+        self.query_one("#list-status", Label).update(Text(" filtering…"))
+        self._find_matches(row_filter, keep)
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _find_matches(self, row_filter: RowFilter, keep: int | None) -> None:
+        db = open_database(self.app.db_path, create=False)
+        try:
+            ids = filtered_ids(db, self.thread_id, self.annotator, row_filter)
+        finally:
+            db.close()
+        self.app.call_from_thread(self._matches_found, row_filter, ids, keep)
+
+    def _matches_found(self, row_filter: RowFilter, ids: array, keep: int | None) -> None:
+        if row_filter != self.row_filter:  # the user has asked for another filter since
+            return
+        view = ThreadView(self.db, self.thread_id, self.annotator, row_filter, ids=ids)
+        self._show_view(view, keep)
+        if not ids:
             self.notify("Nothing matches; esc clears the filter.", severity="warning")
+
+    def _show_view(self, view: ThreadView, keep: int | None) -> None:
+        self.comment_list.set_view(view, keep=keep)
+        self._refresh_header()
 
     def jump_to(self, cluster_id: int) -> None:
         """Select a comment, clearing the filter if it hides it."""
