@@ -435,3 +435,16 @@ async def test_export_dialog_refuses_an_empty_file_name(db_path):
         await pilot.press("tab", "enter")
         assert app.screen is dialog  # still open, nothing written, no crash
         assert any("file name" in note.message for note in app._notifications)
+
+
+async def test_delete_in_the_link_list_removes_a_link_and_z_restores_it(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "r", "#", "1", "enter")
+        await pilot.press("tab", "tab", "delete")
+        assert rows(db_path, "SELECT count(*) FROM links") == [(0,)]
+        assert rows(db_path, "SELECT action FROM events ORDER BY id") == [("link",), ("unlink",)]
+        await pilot.press("z")
+        assert rows(db_path, "SELECT source_cluster, target_cluster, kind FROM links") == [
+            (2, 1, "rebuts")
+        ]

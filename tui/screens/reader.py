@@ -276,6 +276,13 @@ class ReaderScreen(Screen):
     def _on_jump(self, event: JumpList.Jump) -> None:
         self.jump_to(event.cluster_id)
 
+    @on(JumpList.Unlink)
+    def _on_unlink(self, event: JumpList.Unlink) -> None:
+        with self._saving():
+            annotate.remove_link(self.db, event.source, event.target, event.kind, self.annotator)
+            self.changed()
+            self.notify(f"Removed #{event.source} {event.kind} #{event.target} (z undoes)")
+
     # -- actions ------------------------------------------------------------------------
 
     def _require_selection(self) -> int | None:

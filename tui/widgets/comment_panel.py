@@ -6,6 +6,8 @@ plain strings, so markup in a comment is shown literally and no control characte
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +16,8 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.detail import CommentDetail, LinkedComment
+from store.detail import CommentDetail
+from store.schema import HUMAN_LINK_KINDS
 from tui.inert import inert, one_line
 from tui.tag_colors import chip_style
 
@@ -33,6 +36,20 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold")
 
 
+@dataclass(frozen=True, slots=True)
+class JumpTarget:
+    """A row of the jump list: what the other comment is to this one, and which it is.
+
+    ``link`` is (source, target, kind) for a link this annotator made, which they may remove;
+    None for the thread's own structure (replies, quotes).
+    """
+
+    what: str
+    cluster_id: int
+    snippet: str
+    link: tuple[int, int, str] | None = None
+
+
 class JumpList(OptionList):
     """The comments this one links to or from, its parent and replies: Enter goes there."""
 
@@ -40,6 +57,13 @@ class JumpList(OptionList):
         Binding("j", "cursor_down", "Down", show=False, tooltip="Next link", id="jump_down"),
         Binding("k", "cursor_up", "Up", show=False, tooltip="Previous link", id="jump_up"),
         Binding("enter", "select", "Jump", tooltip="Go to the linked comment", id="jump_select"),
+        Binding(
+            "delete,backspace",
+            "unlink",
+            "Unlink",
+            tooltip="Remove the highlighted link (one you made)",
+            id="unlink",
+        ),
     ]
 
     class Jump(Message):
@@ -47,25 +71,39 @@ class JumpList(OptionList):
             super().__init__()
             self.cluster_id = cluster_id
 
+    class Unlink(Message):
+        def __init__(self, source: int, target: int, kind: str) -> None:
+            super().__init__()
+            self.source, self.target, self.kind = source, target, kind
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.targets: list[int] = []
+        self.targets: list[JumpTarget] = []
 
-    def show_jumps(self, jumps: list[tuple[str, int, str]]) -> None:
-        """One row per (what, comment id, snippet); a comment may well appear twice."""
+    def show_jumps(self, jumps: list[JumpTarget]) -> None:
+        """One row per jump; a comment may well appear twice (quoted by and a reply to)."""
         self.clear_options()
-        self.targets = [target for _, target, _ in jumps]
-        for what, target, snippet in jumps:
+        self.targets = jumps
+        for jump in jumps:
             label = Text()
-            label.append(f"{what} #{target}  ", style="bold")
-            label.append(one_line(snippet, 120))
+            label.append(f"{jump.what} #{jump.cluster_id}  ", style="bold")
+            label.append(one_line(jump.snippet, 120))
             self.add_option(Option(label))
         if jumps:
             self.highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Jump(self.targets[event.option_index]))
+        self.post_message(self.Jump(self.targets[event.option_index].cluster_id))
+
+    def action_unlink(self) -> None:
+        if self.highlighted is None:
+            return
+        link = self.targets[self.highlighted].link
+        if link is None:
+            self.notify("That is the thread's own structure, not a link you made.")
+            return
+        self.post_message(self.Unlink(*link))
 
 
 class CommentPanel(VerticalScroll, can_focus=True):
@@ -191,15 +229,31 @@ class CommentPanel(VerticalScroll, can_focus=True):
         return facts
 
     @staticmethod
-    def _jumps(detail: CommentDetail) -> list[tuple[str, int, str]]:
+    def _jumps(detail: CommentDetail) -> list[JumpTarget]:
         """Links out, links in, the parent, then the replies."""
-        jumps = [(_link_words(link)[0], link.other, link.snippet) for link in detail.links_out]
-        jumps += [(_link_words(link)[1], link.other, link.snippet) for link in detail.links_in]
+
+        def made(source: int, target: int, kind: str) -> tuple[int, int, str] | None:
+            return (source, target, kind) if kind in HUMAN_LINK_KINDS else None
+
+        jumps = [
+            JumpTarget(
+                LINK_WORDS[link.kind][0],
+                link.other,
+                link.snippet,
+                made(detail.id, link.other, link.kind),
+            )
+            for link in detail.links_out
+        ]
+        jumps += [
+            JumpTarget(
+                LINK_WORDS[link.kind][1],
+                link.other,
+                link.snippet,
+                made(link.other, detail.id, link.kind),
+            )
+            for link in detail.links_in
+        ]
         if detail.parent:
-            jumps.append(("reply to", *detail.parent))
-        jumps += [("replied by", reply_id, snippet) for reply_id, snippet in detail.replies]
+            jumps.append(JumpTarget("reply to", *detail.parent))
+        jumps += [JumpTarget("replied by", *reply) for reply in detail.replies]
         return jumps
-
-
-def _link_words(link: LinkedComment) -> tuple[str, str]:
-    return LINK_WORDS.get(link.kind, (link.kind, f"{link.kind} (in)"))
