@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
+from typing import TextIO
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -44,6 +46,7 @@ class ExportDialog(ModalScreen[Path]):
         self.thread_id = thread_id
         self.title_text = title
         self.initial_format = format
+        self.cancelled = threading.Event()
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -81,20 +84,25 @@ class ExportDialog(ModalScreen[Path]):
             self.app.notify("Give a file name to export to.", severity="error")
             return
         self.query_one(Input).disabled = True
+        self.query_one(OptionList).disabled = True
+        self._show_progress(0)
         self._export(self.format, path)
 
     @work(thread=True, exclusive=True)
     def _export(self, format: str, path: Path) -> None:
-        """Runs off the UI thread; a partial file is removed if anything fails."""
+        """Runs off the UI thread; a partial file is removed if it fails or is cancelled."""
         partial = path.with_name(path.name + ".partial")
         try:
             db = open_database(self.db_path, create=False)
             try:
-                with partial.open("w", encoding="utf-8", newline="") as out:
-                    export(db, format, out, self.thread_id)
+                with partial.open("w", encoding="utf-8", newline="") as file:
+                    export(db, format, _Watched(file, self), self.thread_id)
             finally:
                 db.close()
             partial.replace(path)
+        except ExportCancelled:
+            partial.unlink(missing_ok=True)
+            return
         except (OSError, ThreadmarkError) as error:
             partial.unlink(missing_ok=True)
             message = getattr(error, "strerror", None) or str(error)
@@ -102,13 +110,44 @@ class ExportDialog(ModalScreen[Path]):
             return
         self.app.call_from_thread(self._done, path)
 
+    def _show_progress(self, written: int) -> None:
+        hint = f"exporting… {written / 1e6:.1f} MB written · esc cancels"
+        self.query_one("#export-hint", Label).update(hint)
+
     def _done(self, path: Path) -> None:
         self.app.notify(f"Wrote {path}", timeout=5)
         self.dismiss(path)
 
     def _failed(self, message: str) -> None:
         self.query_one(Input).disabled = False
+        self.query_one(OptionList).disabled = False
         self.app.notify(message, severity="error", timeout=8)
 
     def action_cancel(self) -> None:
+        self.cancelled.set()
         self.dismiss(None)
+
+
+class ExportCancelled(Exception):
+    """Raised from a write once the user has pressed Escape: the partial file goes."""
+
+
+class _Watched:
+    """The export's output stream, counting what is written and stopping on cancel."""
+
+    REPORT_EVERY = 1 << 20
+
+    def __init__(self, file: TextIO, dialog: ExportDialog) -> None:
+        self.file = file
+        self.dialog = dialog
+        self.written = 0
+        self.reported = 0
+
+    def write(self, text: str) -> int:
+        if self.dialog.cancelled.is_set():
+            raise ExportCancelled
+        self.written += len(text)
+        if self.written - self.reported >= self.REPORT_EVERY:
+            self.reported = self.written
+            self.dialog.app.call_from_thread(self.dialog._show_progress, self.written)
+        return self.file.write(text)
