@@ -8,10 +8,9 @@ across restarts) is a replay of the journal rather than state kept in memory.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
-
-import sqlite_utils
 
 from store.codebook import Tag, insert_tag
 from store.database import now, write
@@ -47,7 +46,7 @@ class Event:
         return f"note on #{payload['cluster']}"
 
 
-def toggle_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
+def toggle_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:
     """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now."""
     with write(db):
         _require_comments(db, cluster_id)
@@ -61,7 +60,7 @@ def toggle_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotato
 
 
 def add_link(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     source: int,
     target: int,
     kind: str,
@@ -83,7 +82,7 @@ def add_link(
 
 
 def remove_link(
-    db: sqlite_utils.Database, source: int, target: int, kind: str, annotator: str
+    db: sqlite3.Connection, source: int, target: int, kind: str, annotator: str
 ) -> bool:
     """Remove this annotator's link; False if there was none."""
     with write(db):
@@ -100,7 +99,7 @@ def remove_link(
 
 
 def set_note(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     cluster_id: int,
     annotator: str,
     text: str,
@@ -125,13 +124,13 @@ def set_note(
         _record_and_apply(db, annotator, "note", payload)
 
 
-def save_note_draft(db: sqlite_utils.Database, cluster_id: int, annotator: str, text: str) -> None:
+def save_note_draft(db: sqlite3.Connection, cluster_id: int, annotator: str, text: str) -> None:
     """Store the note as it is being typed (not journaled): a killed editor loses one key."""
     with write(db):
         _apply(db, annotator, "note", {"cluster": cluster_id, "after": _stored_note(text)})
 
 
-def note_text(db: sqlite_utils.Database, cluster_id: int, annotator: str) -> str | None:
+def note_text(db: sqlite3.Connection, cluster_id: int, annotator: str) -> str | None:
     row = db.execute(
         "SELECT text FROM notes WHERE cluster_id = ? AND annotator = ?", (cluster_id, annotator)
     ).fetchone()
@@ -139,7 +138,7 @@ def note_text(db: sqlite_utils.Database, cluster_id: int, annotator: str) -> str
 
 
 def create_tag(
-    db: sqlite_utils.Database, name: str, annotator: str, *, color: str | None = None
+    db: sqlite3.Connection, name: str, annotator: str, *, color: str | None = None
 ) -> Tag:
     """Add a tag to the codebook.  Journaled for the audit trail, but not undone by ``z``."""
     with write(db):
@@ -148,17 +147,17 @@ def create_tag(
     return tag
 
 
-def undo(db: sqlite_utils.Database, annotator: str) -> Event | None:
+def undo(db: sqlite3.Connection, annotator: str) -> Event | None:
     """Reverse this annotator's latest change not yet undone; None if there is nothing to undo."""
     return _step(db, annotator, "undo")
 
 
-def redo(db: sqlite_utils.Database, annotator: str) -> Event | None:
+def redo(db: sqlite3.Connection, annotator: str) -> Event | None:
     """Repeat the change this annotator undid last; None if there is nothing to redo."""
     return _step(db, annotator, "redo")
 
 
-def _step(db: sqlite_utils.Database, annotator: str, direction: str) -> Event | None:
+def _step(db: sqlite3.Connection, annotator: str, direction: str) -> Event | None:
     """Undo or redo one change, and journal that it was undone or redone."""
     with write(db):
         done, undone = _replay(db, annotator)
@@ -174,7 +173,7 @@ def _step(db: sqlite_utils.Database, annotator: str, direction: str) -> Event | 
     return event
 
 
-def _replay(db: sqlite_utils.Database, annotator: str) -> tuple[list[Event], list[Event]]:
+def _replay(db: sqlite3.Connection, annotator: str) -> tuple[list[Event], list[Event]]:
     """Walk the journal to find the undo stack and the redo stack as they stand now."""
     done: list[Event] = []
     undone: list[Event] = []
@@ -200,20 +199,20 @@ def _inverse_payload(event: Event) -> dict[str, Any]:
 
 
 def _record_and_apply(
-    db: sqlite_utils.Database, annotator: str, action: str, payload: dict[str, Any]
+    db: sqlite3.Connection, annotator: str, action: str, payload: dict[str, Any]
 ) -> None:
     _apply(db, annotator, action, payload)
     _journal(db, annotator, action, payload)
 
 
-def _journal(db: sqlite_utils.Database, annotator: str, action: str, payload: dict) -> None:
+def _journal(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
     db.execute(
         "INSERT INTO events (annotator, created_at, action, payload) VALUES (?, ?, ?, ?)",
         (annotator, now(), action, json.dumps(payload, ensure_ascii=False, sort_keys=True)),
     )
 
 
-def _apply(db: sqlite_utils.Database, annotator: str, action: str, payload: dict) -> None:
+def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
     """Make one change in the tables (the caller holds the transaction and writes the event)."""
     if action == "tag":
         db.execute(
@@ -267,13 +266,13 @@ def _stored_note(text: str) -> str | None:
     return text if text.strip() else None
 
 
-def _require_comments(db: sqlite_utils.Database, *cluster_ids: int) -> None:
+def _require_comments(db: sqlite3.Connection, *cluster_ids: int) -> None:
     for cluster_id in cluster_ids:
         if db.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)).fetchone() is None:
             raise ThreadmarkError(f"there is no comment #{cluster_id}")
 
 
-def _has_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator: str) -> bool:
+def _has_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:
     return (
         db.execute(
             "SELECT 1 FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
@@ -283,7 +282,7 @@ def _has_tag(db: sqlite_utils.Database, cluster_id: int, tag_id: int, annotator:
     )
 
 
-def _has_link(db: sqlite_utils.Database, payload: dict, annotator: str) -> bool:
+def _has_link(db: sqlite3.Connection, payload: dict, annotator: str) -> bool:
     return (
         db.execute(
             "SELECT 1 FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "

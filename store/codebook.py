@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from dataclasses import dataclass
-
-import sqlite_utils
 
 from store.errors import ThreadmarkError
 from store.seeds import seeds_dir
@@ -27,7 +26,7 @@ class Tag:
     parent_id: int | None
 
 
-def install_starter_codebook(db: sqlite_utils.Database) -> None:
+def install_starter_codebook(db: sqlite3.Connection) -> None:
     """Insert the codebook from ``seeds/codebook.json`` (called once, when a database is new)."""
     data = json.loads((seeds_dir() / "codebook.json").read_text(encoding="utf-8"))
     for tag in data["tags"]:
@@ -37,7 +36,7 @@ def install_starter_codebook(db: sqlite_utils.Database) -> None:
         )
 
 
-def list_tags(db: sqlite_utils.Database) -> list[Tag]:
+def list_tags(db: sqlite3.Connection) -> list[Tag]:
     """Every tag, those with hotkeys first in hotkey order, then by name."""
     rows = db.execute(
         "SELECT id, name, hotkey, color, description, parent_id FROM tags "
@@ -46,7 +45,7 @@ def list_tags(db: sqlite_utils.Database) -> list[Tag]:
     return [Tag(*row) for row in rows]
 
 
-def tag_by_name(db: sqlite_utils.Database, name: str) -> Tag | None:
+def tag_by_name(db: sqlite3.Connection, name: str) -> Tag | None:
     row = db.execute(
         "SELECT id, name, hotkey, color, description, parent_id FROM tags WHERE name = ?",
         (name,),
@@ -65,7 +64,7 @@ def clean_tag_name(name: str) -> str:
 
 
 def insert_tag(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     name: str,
     *,
     color: str | None = None,

@@ -1,5 +1,9 @@
 """Opening a threadmark database: identity check, pragmas, migrations, write transactions.
 
+The store speaks to a plain ``sqlite3.Connection``: the reader opens one at every start, and
+sqlite-utils (with the numpy it imports) would add 0.2 s to that first paint; it is loaded
+only by the exports, which read rows as dicts through it.
+
 Several threadmark processes (several annotators) may share one file, so the database runs in
 WAL mode with a busy timeout, and every write goes through :func:`write`, which takes the write
 lock up front with ``BEGIN IMMEDIATE`` instead of failing half-way through a transaction.
@@ -14,8 +18,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from store.codebook import install_starter_codebook
 from store.errors import ThreadmarkError
 from store.schema import APPLICATION_ID, MIGRATIONS
@@ -29,7 +31,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Database:
+def open_database(path: Path | str, *, create: bool = True) -> sqlite3.Connection:
     """Open (and if needed create and migrate) the threadmark database at ``path``.
 
     A file that is not SQLite, or a SQLite database that is not threadmark's, raises
@@ -51,8 +53,7 @@ def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Data
         conn.execute("PRAGMA foreign_keys = ON")
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
-        db = sqlite_utils.Database(conn, execute_plugins=False)  # no entry-point scan at start
-        _migrate(db, path)
+        _migrate(conn, path)
     except sqlite3.DatabaseError as error:
         conn.close()
         if _is_locked(error):
@@ -61,7 +62,7 @@ def open_database(path: Path | str, *, create: bool = True) -> sqlite_utils.Data
     except BaseException:
         conn.close()
         raise
-    return db
+    return conn
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -110,7 +111,7 @@ def _check_version(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
-def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
     """Bring the schema up to :data:`SCHEMA_VERSION`; a new file also gets the starter codebook."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version == SCHEMA_VERSION:
@@ -140,7 +141,7 @@ def _statements(script: str) -> Iterator[str]:
 
 
 @contextmanager
-def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def write(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction that holds the write lock from its first statement.
 
     Commits on success, rolls back on any exception.  Nested use is an error: a change is
@@ -152,13 +153,13 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.execute("COMMIT")
     except BaseException:
         # A failed COMMIT (a deferred key, a full disk) leaves the transaction open.
-        if db.conn.in_transaction:
+        if db.in_transaction:
             db.execute("ROLLBACK")
         raise
 
 
 @contextmanager
-def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def read_snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Several reads that see one state of the file, whatever other annotators write meanwhile."""
     db.execute("BEGIN")
     try:

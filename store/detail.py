@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
-
-import sqlite_utils
 
 from store.codebook import Tag
 from store.queries import SNIPPET_CHARS
@@ -54,9 +53,7 @@ class CommentDetail:
     replies: list[tuple[int, str]] = field(default_factory=list)
 
 
-def comment_detail(
-    db: sqlite_utils.Database, cluster_id: int, annotator: str
-) -> CommentDetail | None:
+def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> CommentDetail | None:
     """Everything the panel shows for a comment: people's links are this annotator's own."""
     row = db.execute(
         "SELECT c.id, c.thread_id, c.seq, c.text, c.author, o.created_at, c.is_tombstone, "
@@ -111,14 +108,14 @@ def comment_detail(
     return detail
 
 
-def _snippet(db: sqlite_utils.Database, cluster_id: int) -> str:
+def _snippet(db: sqlite3.Connection, cluster_id: int) -> str:
     return db.execute(
         f"SELECT substr(text, 1, {SNIPPET_CHARS}) FROM clusters WHERE id = ?", (cluster_id,)
     ).fetchone()[0]
 
 
 def _links(
-    db: sqlite_utils.Database, cluster_id: int, annotator: str, *, outgoing: bool
+    db: sqlite3.Connection, cluster_id: int, annotator: str, *, outgoing: bool
 ) -> list[LinkedComment]:
     """This annotator's links and the import's structural ones (replies aside: shown apart)."""
     here, there = (

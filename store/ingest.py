@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import sqlite_utils
 
 from store.database import now, write
 from store.dedup import Folding, Progress, fold
@@ -103,13 +102,13 @@ def _replace_lone_surrogates(parsed: ParsedThread) -> None:
                 setattr(record, name, _LONE_SURROGATE.sub("\ufffd", value))
 
 
-def thread_with_sha256(db: sqlite_utils.Database, sha256: str) -> int | None:
+def thread_with_sha256(db: sqlite3.Connection, sha256: str) -> int | None:
     row = db.execute("SELECT id FROM threads WHERE sha256 = ?", (sha256,)).fetchone()
     return row[0] if row else None
 
 
 def write_import(
-    db: sqlite_utils.Database, prepared: PreparedImport, progress: Progress | None = None
+    db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None = None
 ) -> ImportOutcome:
     """Store a prepared thread; a file already imported (same sha256) is not stored again."""
     with write(db):
@@ -136,7 +135,7 @@ def write_import(
 
 
 def import_file(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     path: Path,
     *,
     format: str = "auto",
@@ -161,7 +160,7 @@ def import_file(
 
 
 def _write_thread(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     thread_id: int,
     prepared: PreparedImport,
     progress: Progress | None,
@@ -219,14 +218,14 @@ def _write_thread(
                 int(record.is_tombstone),
             )
         )
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO clusters (id, thread_id, seq, canonical_comment_id, parent_cluster_id, "
         "depth, author, text, size, method, is_tombstone) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         cluster_rows,
     )
     if progress:
         progress("store", len(canonicals), len(records) + len(canonicals))
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO comments (id, thread_id, cluster_id, position, platform_id, "
         "parent_platform_id, author, created_at, text, is_tombstone, folded) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -279,7 +278,7 @@ def _depths(parent_of: dict[int, int | None]) -> dict[int, int]:
 
 
 def _write_structural_links(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     records: list[CommentRecord],
     folding: Folding,
     cluster_id_of: dict[int, int],
@@ -298,12 +297,12 @@ def _write_structural_links(
             links[(source, target, "replies_to")] = None
     for quoting, quoted in folding.quotes:
         links[(cluster_id_of[quoting], cluster_id_of[quoted], "quotes")] = None
-    db.conn.executemany(
+    db.executemany(
         "INSERT INTO links (source_cluster, target_cluster, kind, annotator, created_at) "
         "VALUES (?, ?, ?, NULL, ?)",
         ((source, target, kind, created_at) for source, target, kind in links),
     )
 
 
-def _next_id(db: sqlite_utils.Database, table: str) -> int:
+def _next_id(db: sqlite3.Connection, table: str) -> int:
     return db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]

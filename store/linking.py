@@ -9,9 +9,9 @@ thread ranks as fast as a small one.  ``#12`` names comment 12 exactly.
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 
-import sqlite_utils
 from rapidfuzz import fuzz, process, utils
 
 from store.queries import SNIPPET_CHARS, fts_query
@@ -37,7 +37,7 @@ def exact_id(query: str) -> int | None:
 
 
 def link_candidates(
-    db: sqlite_utils.Database, source_id: int, query: str = "", limit: int = 50
+    db: sqlite3.Connection, source_id: int, query: str = "", limit: int = 50
 ) -> list[Candidate]:
     """Targets for a link from ``source_id``, best first."""
     wanted = exact_id(query)

@@ -12,10 +12,9 @@ source file).
 from __future__ import annotations
 
 import re
+import sqlite3
 from array import array
 from dataclasses import dataclass
-
-import sqlite_utils
 
 from store.sql import HUMAN_KINDS
 
@@ -62,18 +61,18 @@ class Row:
     has_note: bool = False
 
 
-def list_threads(db: sqlite_utils.Database) -> list[Thread]:
+def list_threads(db: sqlite3.Connection) -> list[Thread]:
     return [Thread(*row) for row in db.execute("SELECT id, title, source, format FROM threads")]
 
 
-def get_thread(db: sqlite_utils.Database, thread_id: int) -> Thread | None:
+def get_thread(db: sqlite3.Connection, thread_id: int) -> Thread | None:
     row = db.execute(
         "SELECT id, title, source, format FROM threads WHERE id = ?", (thread_id,)
     ).fetchone()
     return Thread(*row) if row else None
 
 
-def thread_to_open(db: sqlite_utils.Database, preferred: int | None) -> int | None:
+def thread_to_open(db: sqlite3.Connection, preferred: int | None) -> int | None:
     """``preferred`` if the database still has it, else the newest thread, else None."""
     row = db.execute(
         "SELECT id FROM threads ORDER BY id = ? DESC, id DESC LIMIT 1", (preferred,)
@@ -81,13 +80,13 @@ def thread_to_open(db: sqlite_utils.Database, preferred: int | None) -> int | No
     return row[0] if row else None
 
 
-def thread_of(db: sqlite_utils.Database, cluster_id: int) -> int | None:
+def thread_of(db: sqlite3.Connection, cluster_id: int) -> int | None:
     """The thread a comment belongs to, or None if there is no such comment."""
     row = db.execute("SELECT thread_id FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
     return row[0] if row else None
 
 
-def unique_count(db: sqlite_utils.Database, thread_id: int) -> int:
+def unique_count(db: sqlite3.Connection, thread_id: int) -> int:
     """Comments a person can annotate: the thread's clusters that are not tombstones.
 
     Counted as all clusters (two index probes, seq has no gaps) less the tombstones (a
@@ -102,7 +101,7 @@ def unique_count(db: sqlite_utils.Database, thread_id: int) -> int:
     return 0 if first is None else last - first + 1 - tombstones
 
 
-def annotated_count(db: sqlite_utils.Database, thread_id: int, annotator: str) -> int:
+def annotated_count(db: sqlite3.Connection, thread_id: int, annotator: str) -> int:
     """Comments of the thread this annotator has tagged at least once (out of unique_count)."""
     return db.execute(
         "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
@@ -116,7 +115,7 @@ class ThreadView:
 
     def __init__(
         self,
-        db: sqlite_utils.Database,
+        db: sqlite3.Connection,
         thread_id: int,
         annotator: str,
         row_filter: RowFilter | None = None,
@@ -267,7 +266,7 @@ class ThreadView:
 
 
 def filtered_ids(
-    db: sqlite_utils.Database, thread_id: int, annotator: str, row_filter: RowFilter
+    db: sqlite3.Connection, thread_id: int, annotator: str, row_filter: RowFilter
 ) -> array:
     """The ids of a thread's comments that pass ``row_filter``, in thread order."""
     clauses = ["c.thread_id = :thread"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+import sqlite3
 
 from store.sql import HUMAN_KINDS, STRUCTURAL_KINDS, in_thread
 
 
-def thread_stats(db: sqlite_utils.Database, thread_id: int | None = None) -> dict[str, int]:
+def thread_stats(db: sqlite3.Connection, thread_id: int | None = None) -> dict[str, int]:
     """Counts over one thread, or over the whole database when ``thread_id`` is None.
 
     ``duplicates`` are occurrences folded into an earlier one (comments minus clusters);

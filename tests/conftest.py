@@ -27,7 +27,7 @@ CliResult = tuple[int, str, str]
 CliCall = tuple[Sequence[object], Mapping[str, str | None] | None]
 
 
-def _clean_env(tmp_path: Path, extra: Mapping[str, str | None] | None) -> dict[str, str]:
+def clean_env(tmp_path: Path, extra: Mapping[str, str | None] | None) -> dict[str, str]:
     """The environment of a CLI run: no THREADMARK_* from outside, tmp config and data dirs.
 
     ``extra`` adds variables; a value of None removes one.
@@ -95,7 +95,7 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
     ) -> CliResult:
         done = subprocess.run(
             _command(args),
-            env=_clean_env(tmp_path, env),
+            env=clean_env(tmp_path, env),
             cwd=cwd or tmp_path,
             capture_output=True,
             timeout=CLI_TIMEOUT,
@@ -117,7 +117,7 @@ def run_parallel(calls: Sequence[CliCall], base_dir: Path) -> list[CliResult]:
             index, (args, env) = pending.pop(0)
             process = subprocess.Popen(
                 _command(args),
-                env=_clean_env(base_dir, env),
+                env=clean_env(base_dir, env),
                 cwd=base_dir,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -157,7 +157,7 @@ def call_cli(
 
     def call(*args: object, env: Mapping[str, str | None] | None = None) -> CliResult:
         with monkeypatch.context() as patch:
-            wanted = _clean_env(tmp_path, env)
+            wanted = clean_env(tmp_path, env)
             for key in [key for key in os.environ if key not in wanted]:
                 patch.delenv(key)
             for key, value in wanted.items():

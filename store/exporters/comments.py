@@ -7,12 +7,11 @@ and are grouped in memory first.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-import sqlite_utils
 
 from store.sql import in_thread
 
@@ -48,10 +47,24 @@ class ExportComment:
         return "\n".join(f"{note['annotator']}: {note['text']}" for note in self.notes)
 
 
-def thread_rows(db: sqlite_utils.Database, thread_id: int | None) -> list[dict[str, Any]]:
+def _dict_rows(db: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+    """Rows as dicts keyed by column name, read through sqlite-utils.
+
+    Imported here rather than at the top: this module is loaded when the reader starts, and
+    sqlite-utils is not (see store.database).
+    """
+    import sqlite_utils
+
+    return sqlite_utils.Database(db, recursive_triggers=False, execute_plugins=False).query(
+        sql, params
+    )
+
+
+def thread_rows(db: sqlite3.Connection, thread_id: int | None) -> list[dict[str, Any]]:
     return [
         dict(row)
-        for row in db.query(
+        for row in _dict_rows(
+            db,
             "SELECT id, title, source, format, sha256, imported_at FROM threads "
             f"WHERE {in_thread('id', thread_id)} ORDER BY id",
             {"thread": thread_id},
@@ -59,19 +72,21 @@ def thread_rows(db: sqlite_utils.Database, thread_id: int | None) -> list[dict[s
     ]
 
 
-def tag_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def tag_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
     return list(
-        db.query(
+        _dict_rows(
+            db,
             "SELECT t.name, t.hotkey, t.color, t.description, p.name AS parent FROM tags t "
             "LEFT JOIN tags p ON p.id = t.parent_id "
-            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name COLLATE NOCASE"
+            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name COLLATE NOCASE",
         )
     )
 
 
-def link_rows(db: sqlite_utils.Database, thread_id: int | None) -> Iterator[dict[str, Any]]:
+def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[str, Any]]:
     """Every link whose source is in the thread, people's and the import's, oldest first."""
-    yield from db.query(
+    yield from _dict_rows(
+        db,
         "SELECT l.source_cluster AS source, l.target_cluster AS target, l.kind, l.annotator, "
         "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
@@ -81,7 +96,7 @@ def link_rows(db: sqlite_utils.Database, thread_id: int | None) -> Iterator[dict
 
 
 def export_comments(
-    db: sqlite_utils.Database, thread_id: int | None = None
+    db: sqlite3.Connection, thread_id: int | None = None
 ) -> Iterator[ExportComment]:
     """Unique comments in thread order, each with occurrences, annotations, notes and links."""
     args = {"thread": thread_id}
@@ -149,11 +164,11 @@ def export_comments(
 
 
 def _grouped(
-    db: sqlite_utils.Database, sql: str, args: dict[str, Any]
+    db: sqlite3.Connection, sql: str, args: dict[str, Any]
 ) -> dict[int, list[dict[str, Any]]]:
     """Rows keyed by their first column (a cluster id), the rest of each row as a dict."""
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in db.query(sql, args):
+    for row in _dict_rows(db, sql, args):
         cluster_id = row.pop("cluster_id")
         grouped[cluster_id].append(row)
     return grouped

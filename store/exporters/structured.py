@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any, TextIO
-
-import sqlite_utils
 
 from store.exporters.comments import (
     ExportComment,
@@ -37,7 +36,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_json(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+def write_json(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
     """One object: ``threads``, ``tags``, ``comments`` and ``links``."""
     out.write('{"threads": ' + _dumps(thread_rows(db, thread_id)))
     out.write(',\n"tags": ' + _dumps(tag_rows(db)))
@@ -52,7 +51,7 @@ def write_json(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = N
     out.write("\n]}\n")
 
 
-def write_jsonl(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+def write_jsonl(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
     """One unique comment per line, the shape of ``json``'s ``comments`` entries."""
     for comment in export_comments(db, thread_id):
         out.write(_dumps(comment_object(comment)) + "\n")

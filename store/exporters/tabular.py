@@ -7,9 +7,8 @@ formula, so such cells get a leading apostrophe: comment text is hostile.
 from __future__ import annotations
 
 import csv
+import sqlite3
 from typing import Any, TextIO
-
-import sqlite_utils
 
 from store.exporters.comments import export_comments, link_rows
 from store.schema import LINK_KINDS
@@ -54,9 +53,7 @@ def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
     return writer
 
 
-def write_comments_csv(
-    db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None
-) -> None:
+def write_comments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
     """One row per unique comment; link targets and tags joined with ``;``."""
     writer = _writer(out, COMMENT_COLUMNS)
     for comment in export_comments(db, thread_id):
@@ -80,7 +77,7 @@ def write_comments_csv(
         writer.writerow([neutralise(value) for value in row])
 
 
-def write_links_csv(db: sqlite_utils.Database, out: TextIO, thread_id: int | None = None) -> None:
+def write_links_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
     """One row per link, with both comments' text so the edge list reads on its own."""
     writer = _writer(out, LINK_COLUMNS)
     for link in link_rows(db, thread_id):

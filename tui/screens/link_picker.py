@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+import sqlite3
+
 from rich.text import Text
 from textual.widgets.option_list import Option
 
@@ -14,7 +15,7 @@ from tui.screens.picker import Picker
 class LinkPicker(Picker[int]):
     """Dismisses with the target comment's id.  ``#12`` then Enter links to exactly #12."""
 
-    def __init__(self, db: sqlite_utils.Database, source_id: int, kind: str) -> None:
+    def __init__(self, db: sqlite3.Connection, source_id: int, kind: str) -> None:
         super().__init__(
             f"#{source_id} {kind} …",
             "enter links · #12 names a comment · type words to search · esc cancels",
