@@ -25,6 +25,7 @@ from tui.screens.note_editor import NoteEditor
 from tui.screens.tag_picker import TagPicker
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.key_bar import KeyBar
 
 
 @pytest.fixture(autouse=True)
@@ -448,3 +449,35 @@ async def test_delete_in_the_link_list_removes_a_link_and_z_restores_it(db_path)
         assert rows(db_path, "SELECT source_cluster, target_cluster, kind FROM links") == [
             (2, 1, "rebuts")
         ]
+
+
+def key_bar(app) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+async def test_key_bar_shows_the_keys_of_the_focused_pane(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("j", "r", "#", "1", "enter")  # give #2 a link, so the link list has one
+        await pilot.pause()
+        assert key_bar(app).startswith("t Tag r Link e Note / Search f Filter z Undo x Export")
+        assert key_bar(app).endswith("▏^p Commands")
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, JumpList)
+        await pilot.pause()
+        assert key_bar(app).startswith("⏎ Jump del Unlink t Tag")
+        assert key_bar(app).endswith("…▏^p Commands")  # too many for 80 columns: cut, not wrapped
+
+
+async def test_key_bar_shows_remapped_keys_and_a_click_presses_them(db_path, tmp_path):
+    config = tmp_path / "config"
+    config.mkdir(exist_ok=True)
+    (config / "config.toml").write_text('[keys]\ntag_picker = "T"\n', encoding="utf-8")
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = key_bar(app)
+        assert " T Tag " in bar and "t Tag" not in bar
+        await pilot.click(KeyBar, offset=(bar.index("T Tag") + 2, 0))  # on "Tag"
+        await pilot.pause()
+        assert isinstance(app.screen, TagPicker)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 
 from store import annotate
 from store.codebook import Tag, list_tags
@@ -36,6 +36,7 @@ from store.queries import (
 )
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_header import ProgressHeader
 
 LINK_KEYS = {"rebuts": "r", "supports": "s", "undercuts": "u"}
@@ -163,7 +164,7 @@ class ReaderScreen(Screen):
                 yield CommentList(self._view(), self.tags, id="comments")
                 yield Label(id="list-status")
             yield CommentPanel(id="panel")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.comment_list.focus()
