@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from store import import_file, open_database
@@ -53,3 +55,19 @@ async def settle(app: ThreadmarkApp, pilot) -> None:
     """Wait for background work (a filter, an export) and the redraw that follows it."""
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def wait_until(pilot, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds: for work it does in the background."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        await pilot.pause()
+
+
+def palette_prompts(app) -> list[str]:
+    """The commands the open command palette offers, as text."""
+    from textual.command import CommandList
+
+    options = app.screen.query_one(CommandList).options
+    return [str(option.prompt) for option in options]

@@ -11,12 +11,14 @@ from textual.command import CommandPalette
 from tests.reader_support import (
     SIZE,
     database_with,
+    palette_prompts,
     panel_text,
     reader,
     rows,
     screen_text,
     seeded_database,
     settle,
+    wait_until,
 )
 from tui.screens.export import ExportDialog
 from tui.screens.help import HelpScreen
@@ -365,10 +367,31 @@ async def test_command_palette_jumps_to_a_comment(db_path):
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"#7")
-        await pilot.pause(0.3)  # the palette searches in the background
+        await wait_until(pilot, lambda: any("#7" in p for p in palette_prompts(app)))
         await pilot.press("enter")
         await pilot.pause()
         assert selected(app) == 7
+
+
+async def test_command_palette_switches_to_another_thread(db_path, tmp_path):
+    second = tmp_path / "second.txt"
+    second.write_text("A thread of its own, one line.\nAnd a second line of it.\n", "utf-8")
+    database_with(db_path, second)  # thread 2, the newest: the reader opens it
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "A thread of its own" in screen_text(app)
+        await pilot.press("ctrl+p", *"Open thread 1")
+        await wait_until(pilot, lambda: any("Open thread 1" in p for p in palette_prompts(app)))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.reader is not None and app.reader.thread_id == 1)
+        await pilot.pause()
+        assert "AI and copyright" in screen_text(app)
+        assert "A thread of its own" not in screen_text(app)
+        readers = [s for s in app.screen_stack if type(s).__name__ == "ReaderScreen"]
+        assert readers == [app.reader]  # replaced, not stacked
+    app = reader(db_path)  # the thread last read is the one that opens next time
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.reader.thread_id == 1
 
 
 async def test_q_quits(db_path):
