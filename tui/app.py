@@ -6,22 +6,28 @@ from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
+from textual.command import Provider
 
 from store.database import open_database
 from store.queries import thread_to_open
 from themes import app_variable_defaults, load_themes
-from tui.commands import ReaderCommands
-from tui.screens.help import HelpScreen
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
+
+
+def reader_commands() -> type[Provider]:
+    """The palette's commands, loaded when the palette first opens rather than at start."""
+    from tui.commands import ReaderCommands
+
+    return ReaderCommands
 
 
 class ThreadmarkApp(App[None]):
     """Opens one thread of one database for one annotator (importing a file first if asked)."""
 
     TITLE = "threadmark"
-    COMMANDS = App.COMMANDS | {ReaderCommands}
+    COMMANDS = App.COMMANDS | {reader_commands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="This list of keys", id="help"),
         Binding(
@@ -159,4 +165,6 @@ class ThreadmarkApp(App[None]):
         ]
         reader = self.reader
         tags = {tag.hotkey: tag.name for tag in reader.tags if tag.hotkey} if reader else {}
+        from tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen(groups, tags))
