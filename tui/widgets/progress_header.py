@@ -1,33 +1,62 @@
-"""The header: thread title, annotation progress as a bar, and who is annotating."""
+"""The header: thread title, annotation progress as a bar, and who is annotating.
+
+One widget drawing one line of text: a row of Labels around a ProgressBar styled, laid out
+and drew six widgets before the first paint for what is a single line.
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import Label, ProgressBar
+from textual.widget import Widget
 
 from tui.inert import one_line
 
+BAR_WIDTH = 12
 
-class ProgressHeader(Horizontal):
+
+class ProgressHeader(Widget):
+    COMPONENT_CLASSES = {
+        "progress-header--title",
+        "progress-header--done",
+        "progress-header--to-do",
+        "progress-header--annotator",
+    }
     DEFAULT_CSS = """
     ProgressHeader { height: 1; background: $panel; color: $foreground; }
-    ProgressHeader #header-title { width: 1fr; padding: 0 1; text-style: bold; }
-    ProgressHeader ProgressBar { width: auto; }
-    ProgressHeader #header-bar Bar { width: 12; }
-    ProgressHeader #header-count { width: auto; padding: 0 1; }
-    ProgressHeader #header-annotator { width: auto; padding: 0 1; color: $secondary; }
+    ProgressHeader > .progress-header--title { text-style: bold; }
+    ProgressHeader > .progress-header--done { color: $primary; }
+    ProgressHeader > .progress-header--to-do { color: $foreground 25%; }
+    ProgressHeader > .progress-header--annotator { color: $secondary; }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Label(id="header-title")
-        yield ProgressBar(show_eta=False, show_percentage=False, id="header-bar")
-        yield Label(id="header-count")
-        yield Label(id="header-annotator")
+    def __init__(self) -> None:
+        super().__init__()
+        self._title = ""
+        self._annotated = 0
+        self._unique = 0
+        self._annotator = ""
 
     def show(self, title: str, annotated: int, unique: int, annotator: str) -> None:
-        self.query_one("#header-title", Label).update(Text(one_line(title, 200)))
-        self.query_one(ProgressBar).update(total=max(unique, 1), progress=annotated)
-        self.query_one("#header-count", Label).update(Text(f"{annotated}/{unique} tagged"))
-        self.query_one("#header-annotator", Label).update(Text(one_line(annotator, 24)))
+        self._title = one_line(title, 200)
+        self._annotated, self._unique = annotated, unique
+        self._annotator = one_line(annotator, 24)
+        self.refresh()
+
+    def render(self) -> Text:
+        """`` title…   ━━━╺━━━━━━━━ 3/10 tagged  annotator ``, the title cut to fit."""
+        style = self.get_component_rich_style
+        done = round(BAR_WIDTH * self._annotated / self._unique) if self._unique else 0
+        right = Text(end="")
+        right.append("━" * done, style("progress-header--done"))
+        if done < BAR_WIDTH:
+            right.append("╺" + "━" * (BAR_WIDTH - done - 1), style("progress-header--to-do"))
+        right.append(f" {self._annotated}/{self._unique} tagged  ")
+        right.append(self._annotator, style("progress-header--annotator"))
+        right.append(" ")
+        line = Text(" ", no_wrap=True, end="")
+        line.append(self._title, style("progress-header--title"))
+        room = max(0, self.size.width - right.cell_len - 1)
+        line.truncate(room, overflow="ellipsis", pad=True)
+        line.append(" ")
+        line.append_text(right)
+        return line
