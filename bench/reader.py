@@ -9,7 +9,10 @@ N comments, generated with a fixed seed and imported through the public store AP
 - first paint: from process start to the first screen showing comment text, for
   ``threadmark --db DB`` in a real 80x24 pseudo-terminal, against a bare one-``Static`` Textual
   app run the same way, alternating the two so machine load hits both alike (median of
-  ``--repeats``, after one untimed warm-up of each);
+  ``--repeats``, after one untimed warm-up of each).  threadmark's own modules are byte-compiled
+  first, as ``pip install`` and any first run do: where ``PYTHONDONTWRITEBYTECODE`` is set (it
+  is on the machines here) an editable checkout would otherwise be compiled from source at
+  every start, 50 ms that no installed copy pays;
 - key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1, on
   a reader that has finished redrawing the last move) to the moment a second, independent
   sqlite3 connection sees the change.  ``store.annotate.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import compileall
 import fcntl
 import json
 import math
@@ -59,7 +63,9 @@ from store.readers import read_bytes
 SEED = 20240601
 GENERATOR_VERSION = 2  # part of the cached file names: bump it when the thread or schema changes
 FOLD_LIMIT = 100_000
-OUT_DIR = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("tui", "store", "themes")
+OUT_DIR = ROOT / "bench" / "out"
 TERMINAL_SIZE = (80, 24)
 PAINT_TIMEOUT_S = 120.0
 PAINT_TARGET_N = 100_000
@@ -264,6 +270,8 @@ def _screen_tail(output: str) -> str:
 
 def first_paints(db_path: Path, repeats: int, scratch: Path) -> tuple[float, float]:
     """Median seconds to first paint of the reader on ``db_path`` and of the bare app."""
+    for package in PACKAGES:
+        compileall.compile_dir(ROOT / package, quiet=1)
     bare_script = scratch / "bare_app.py"
     bare_script.write_text(BARE_APP)
     env = _terminal_env(scratch)
