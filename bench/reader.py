@@ -1,6 +1,6 @@
 """Benchmark the reader on large threads: first paint, and the latency from a key to its commit.
 
-    python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 5]
+    python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 9]
                            [--back-to-back] [--smoke]
 
 For each N it builds (once; cached in bench/out by N) a database holding one synthetic thread of
@@ -526,7 +526,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--presses", type=int, default=500, help="timed presses of tag 1")
-    parser.add_argument("--repeats", type=int, default=5, help="first paints per app and N")
+    parser.add_argument("--repeats", type=int, default=9, help="first paints per app and N")
     parser.add_argument(
         "--back-to-back",
         action="store_true",
