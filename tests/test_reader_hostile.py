@@ -7,6 +7,7 @@ import time
 import pytest
 from rich.segment import Segment
 
+from store import import_file, open_database
 from tests.reader_support import SIZE, database_with, panel_text, reader, screen_text
 from tui.inert import inert
 from tui.widgets.comment_list import CommentList
@@ -89,3 +90,21 @@ async def test_a_megabyte_comment_does_not_freeze_the_reader(hostile_db):
         assert panel_body.startswith("A" * 100)
         assert f"{1_000_000 - TEXT_SHOWN:,} more characters" in panel_body
         assert elapsed < 5  # generous: a frozen UI takes far longer
+
+
+async def test_header_shows_a_hostile_title_and_annotator_inertly(tmp_path):
+    source = tmp_path / "thread.txt"
+    source.write_text("first comment of the thread\nsecond comment of it\n", encoding="utf-8")
+    db_path = tmp_path / "titled.db"
+    db = open_database(db_path)
+    import_file(db, source, title="[bold]Title[/bold] \x1b]52;c;aGk=\x07 \u202eevil")
+    db.close()
+    app = reader(db_path, annotator="[@click=app.quit]\x1b[2Jme")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert not any(ch in header for ch in FORBIDDEN), repr(header)
+        assert header.startswith(" [bold]Title[/bold] ␛]52;c;aG…")  # cut to fit, inert
+        assert header.rstrip().endswith("0/2 tagged  [@click=app.quit]␛[2Jme")
+        await pilot.press("1")
+        assert "━━━━━━╺━━━━━ 1/2 tagged" in screen_text(app).splitlines()[0]

@@ -1,7 +1,7 @@
 """The header: thread title, annotation progress as a bar, and who is annotating.
 
-One widget drawing one line of text: a row of Labels around a ProgressBar styled, laid out
-and drew six widgets before the first paint for what is a single line.
+One widget drawing one line of text, where a row of Labels around a ProgressBar meant six
+widgets to style, lay out and draw before the first paint.
 """
 
 from __future__ import annotations
