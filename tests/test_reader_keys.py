@@ -490,17 +490,50 @@ async def test_key_bar_shows_the_keys_of_the_focused_pane(db_path):
         await pilot.pause()
         assert key_bar(app).startswith("⏎ Jump del Unlink t Tag")
         assert key_bar(app).endswith("…▏^p Commands")  # too many for 80 columns: cut, not wrapped
+        await pilot.click(KeyBar, offset=(key_bar(app).index("…"), 0))  # a hint cut off
+        await pilot.pause()
+        assert isinstance(app.focused, JumpList)  # nothing happened
+        await pilot.click(KeyBar, offset=(key_bar(app).index("^p"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_key_bar_shows_remapped_keys_and_a_click_presses_them(db_path, tmp_path):
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
-    (config / "config.toml").write_text('[keys]\ntag_picker = "T"\n', encoding="utf-8")
+    (config / "config.toml").write_text(
+        '[keys]\ntag_picker = "T"\ncommand_palette = "ctrl+k"\n', encoding="utf-8"
+    )
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         bar = key_bar(app)
         assert " T Tag " in bar and "t Tag" not in bar
+        assert bar.endswith("▏^k Commands")
         await pilot.click(KeyBar, offset=(bar.index("T Tag") + 2, 0))  # on "Tag"
         await pilot.pause()
         assert isinstance(app.screen, TagPicker)
+
+
+@pytest.mark.parametrize(
+    "width, header, keys",
+    [
+        (
+            40,
+            " AI and copyright (… 0/10 tagged  alice ",
+            "t Tag r Link e Note / Searc…▏^p Commands",
+        ),
+        (20, "0/10 tagged  alice  ", "t Tag r…▏^p Commands"),
+        (12, "0/10 tagged ", "▏^p Commands"),
+    ],
+)
+async def test_header_and_key_bar_fit_a_narrow_terminal(db_path, width, header, keys):
+    """The title gives way first, then the bar; key hints are cut; nothing wraps or overlaps."""
+    app = reader(db_path)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert (lines[0], lines[-1]) == (header, keys)
+        await pilot.click(KeyBar, offset=(keys.index("^p"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)

@@ -12,8 +12,10 @@ from typing import NamedTuple
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import ActiveBinding
 from textual.widget import Widget
+
+PALETTE_ACTION = "command_palette"
 
 
 class KeySpan(NamedTuple):
@@ -22,6 +24,8 @@ class KeySpan(NamedTuple):
     start: int
     end: int
     key: str
+    enabled: bool
+    tooltip: str
 
 
 class KeyBar(Widget):
@@ -58,48 +62,71 @@ class KeyBar(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        """The shown bindings left to right, one per action; the palette key at the right end."""
-        active = self.screen.active_bindings
-        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        """The shown bindings left to right, one per action; the palette key at the right end.
+
+        Hints that do not fit are cut with an ellipsis; in a very narrow terminal only the
+        palette key is left.
+        """
+        active = list(self.screen.active_bindings.values())
+        palette = next((found for found in active if found.binding.action == PALETTE_ACTION), None)
         if not self.app.ENABLE_COMMAND_PALETTE:
             palette = None
-        hints: list[tuple[Binding, bool]] = []
+        hints: list[ActiveBinding] = []
         actions: set[str] = set()
-        for _node, binding, enabled, _tooltip in active.values():
-            shown = binding.show and binding.action not in actions
-            if shown and (palette is None or binding is not palette[1]):
+        for found in active:
+            binding = found.binding
+            if binding.show and binding.action not in actions and found is not palette:
                 actions.add(binding.action)
-                hints.append((binding, enabled))
+                hints.append(found)
         line, spans = self._hints(hints)
+        width = self.size.width
+        if palette is None:
+            room = width
+        else:
+            tail, tail_spans = self._hints([palette])
+            room = width - tail.cell_len - 1
+        if line.cell_len > room:
+            room = max(0, room)
+            if room:  # (rich's truncate to 0 cells keeps the text)
+                line.truncate(room, overflow="ellipsis")
+            else:
+                line = Text(end="")
+            spans = [span for span in spans if span.end < room]  # the last cell is the "…"
         if palette is not None:
-            tail, tail_spans = self._hints([(palette[1], palette[2])])
-            room = max(0, self.size.width - tail.cell_len - 1)
-            line.truncate(room, overflow="ellipsis", pad=True)
+            line.pad_right(room - line.cell_len)
             line.append("▏", Style(dim=True))
-            shift = room + 1
-            spans += [KeySpan(start + shift, end + shift, key) for start, end, key in tail_spans]
+            shift = line.cell_len
             line.append_text(tail)
-        self._spans = [span for span in spans if span.end <= self.size.width]
+            spans = [span._replace(start=span.start + shift, end=span.end + shift)
+                     for span in tail_spans] + spans  # fmt: skip
+        self._spans = [span for span in spans if span.end <= width]
         return line
 
-    def _hints(self, hints: list[tuple[Binding, bool]]) -> tuple[Text, list[KeySpan]]:
+    def _hints(self, hints: list[ActiveBinding]) -> tuple[Text, list[KeySpan]]:
         """``key description`` for each binding, dimmed when disabled, and where each one is."""
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         spans: list[KeySpan] = []
-        for binding, enabled in hints:
+        for _node, binding, enabled, tooltip in hints:
             if line:
                 line.append(" ", description_style)
             dim = Style(dim=not enabled)
             start = line.cell_len
             line.append(self.app.get_key_display(binding), key_style + dim)
             line.append(f" {binding.description}", description_style + dim)
-            spans.append(KeySpan(start, line.cell_len, binding.key.split(",")[0]))
+            key = binding.key.split(",")[0]
+            spans.append(KeySpan(start, line.cell_len, key, enabled, tooltip or binding.tooltip))
         return line, spans
 
+    def _span_at(self, x: int) -> KeySpan | None:
+        return next((span for span in self._spans if span.start <= x < span.end), None)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        span = self._span_at(event.x)
+        self.tooltip = span.tooltip if span else None
+
     def on_click(self, event: events.Click) -> None:
-        for span in self._spans:
-            if span.start <= event.x < span.end:
-                self.app.simulate_key(span.key)
-                return
+        span = self._span_at(event.x)
+        if span is not None and span.enabled:
+            self.app.simulate_key(span.key)

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from tui.inert import one_line
 
 BAR_WIDTH = 12
+MIN_TITLE = 12  # cells of title worth keeping the bar out for
 
 
 class ProgressHeader(Widget):
@@ -43,20 +44,37 @@ class ProgressHeader(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        """`` title…   ━━━╺━━━━━━━━ 3/10 tagged  annotator ``, the title cut to fit."""
-        style = self.get_component_rich_style
-        done = round(BAR_WIDTH * self._annotated / self._unique) if self._unique else 0
-        right = Text(end="")
-        right.append("━" * done, style("progress-header--done"))
-        if done < BAR_WIDTH:
-            right.append("╺" + "━" * (BAR_WIDTH - done - 1), style("progress-header--to-do"))
-        right.append(f" {self._annotated}/{self._unique} tagged  ")
-        right.append(self._annotator, style("progress-header--annotator"))
-        right.append(" ")
-        line = Text(" ", no_wrap=True, end="")
-        line.append(self._title, style("progress-header--title"))
-        room = max(0, self.size.width - right.cell_len - 1)
-        line.truncate(room, overflow="ellipsis", pad=True)
-        line.append(" ")
+        """`` title…   ━━━╺━━━━━━━━ 3/10 tagged  annotator ``, fitted to the width.
+
+        The title is cut first; below MIN_TITLE cells of it the bar gives way, and in a very
+        narrow terminal the title goes and the annotator's name is cut.
+        """
+        width = self.size.width
+        right = self._progress(with_bar=True)
+        if width - right.cell_len - 1 < MIN_TITLE:
+            right = self._progress(with_bar=False)
+        room = width - right.cell_len - 1
+        line = Text(no_wrap=True, end="")
+        if room >= 2:  # a space and at least one character of the title
+            line.append(" ")
+            line.append(self._title, self.get_component_rich_style("progress-header--title"))
+            line.truncate(room, overflow="ellipsis", pad=True)
+            line.append(" ")
         line.append_text(right)
+        line.truncate(width)
         return line
+
+    def _progress(self, *, with_bar: bool) -> Text:
+        style = self.get_component_rich_style
+        progress = Text(end="")
+        if with_bar:
+            done = round(BAR_WIDTH * self._annotated / self._unique) if self._unique else 0
+            progress.append("━" * done, style("progress-header--done"))
+            if done < BAR_WIDTH:
+                to_do = "╺" + "━" * (BAR_WIDTH - done - 1)
+                progress.append(to_do, style("progress-header--to-do"))
+            progress.append(" ")
+        progress.append(f"{self._annotated}/{self._unique} tagged  ")
+        progress.append(self._annotator, style("progress-header--annotator"))
+        progress.append(" ")
+        return progress
