@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from store import import_file, open_database
+from tests.environment import clean_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_PATH = ROOT / "seeds" / "000_661a8b21aa12c001.txt"
@@ -25,24 +26,6 @@ CLI_TIMEOUT = 60
 
 CliResult = tuple[int, str, str]
 CliCall = tuple[Sequence[object], Mapping[str, str | None] | None]
-
-
-def clean_env(tmp_path: Path, extra: Mapping[str, str | None] | None) -> dict[str, str]:
-    """The environment of a CLI run: no THREADMARK_* from outside, tmp config and data dirs.
-
-    ``extra`` adds variables; a value of None removes one.
-    """
-    env = {key: value for key, value in os.environ.items() if not key.startswith("THREADMARK_")}
-    env["THREADMARK_CONFIG_DIR"] = str(tmp_path / "config")
-    env["XDG_DATA_HOME"] = str(tmp_path / "xdg-data")  # where the default database would go
-    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg-config")
-    env.pop("PYTHONIOENCODING", None)
-    for key, value in (extra or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = value
-    return env
 
 
 def _command(args: Sequence[object]) -> list[str]:
