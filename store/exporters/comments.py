@@ -50,8 +50,9 @@ class ExportComment:
 def _dict_rows(db: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
     """Rows as dicts keyed by column name, read through sqlite-utils.
 
-    Imported here rather than at the top: this module is loaded when the reader starts, and
-    sqlite-utils is not (see store.database).
+    Imported here rather than at the top: the reader loads this module for its export dialog
+    and command palette, and sqlite-utils brings numpy, which no reader start should pay for
+    (see store.database).
     """
     import sqlite_utils
 
