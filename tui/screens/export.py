@@ -11,13 +11,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from store.database import open_database
 from store.errors import ThreadmarkError
 from store.exporters import EXPORTERS, FILE_SUFFIXES, export
+from tui.screens.dialog import Dialog
 
 
 def default_file_name(title: str, format: str) -> str:
@@ -26,16 +26,11 @@ def default_file_name(title: str, format: str) -> str:
     return stem + FILE_SUFFIXES[format]
 
 
-class ExportDialog(ModalScreen[Path]):
+class ExportDialog(Dialog[Path]):
     """Pick a format, edit the file name, Enter writes it (in a worker, with its own connection)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_cancel")]
     DEFAULT_CSS = """
-    ExportDialog { align: center middle; }
-    ExportDialog > Vertical {
-        width: 76; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
     ExportDialog OptionList { height: auto; max-height: 10; border: none; }
     ExportDialog #export-hint { color: $text-muted; }
     """

@@ -7,8 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.screens.dialog import Dialog
 
 
 def binding_table(app, groups: list[tuple[str, list[Binding]]], tag_names: dict[str, str]) -> Table:
@@ -31,18 +32,14 @@ def binding_table(app, groups: list[tuple[str, list[Binding]]], tag_names: dict[
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,question_mark,q", "close", "Close", id="help_close"),
         Binding("j,down", "scroll('down')", "Down", show=False, id="help_down"),
         Binding("k,up", "scroll('up')", "Up", show=False, id="help_up"),
     ]
     DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 90; max-width: 100%; height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    HelpScreen > VerticalScroll { width: 90; height: 90%; }
     """
 
     def __init__(self, groups: list[tuple[str, list[Binding]]], tag_names: dict[str, str]) -> None:

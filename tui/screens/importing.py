@@ -9,7 +9,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
@@ -17,22 +16,19 @@ from store.database import open_database
 from store.errors import ThreadmarkError
 from store.ingest import prepare, write_import
 from tui.inert import inert
+from tui.screens.dialog import Dialog
 
 
 class ImportCancelled(Exception):
     """Raised from the progress callback so the import stops and its transaction rolls back."""
 
 
-class ImportScreen(ModalScreen[int]):
+class ImportScreen(Dialog[int]):
     """Dismisses with the new (or existing) thread id; the app decides what failure means."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel import", id="import_cancel")]
     DEFAULT_CSS = """
-    ImportScreen { align: center middle; }
-    ImportScreen > Vertical {
-        width: 60; max-width: 100%; height: auto;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    ImportScreen > Vertical { width: 60; }
     ImportScreen ProgressBar { width: 100%; }
     """
 

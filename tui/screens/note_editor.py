@@ -8,13 +8,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, TextArea
 
 from store.annotate import save_note_draft
+from tui.screens.dialog import Dialog
 
 
-class NoteEditor(ModalScreen[str]):
+class NoteEditor(Dialog[str]):
     """Dismisses with the final text; each edit is already stored as a draft."""
 
     BINDINGS = [
@@ -22,11 +22,7 @@ class NoteEditor(ModalScreen[str]):
         Binding("ctrl+s", "close", "Save and close", show=False, id="note_save"),
     ]
     DEFAULT_CSS = """
-    NoteEditor { align: center middle; }
-    NoteEditor > Vertical {
-        width: 76; max-width: 100%; height: 16; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    NoteEditor > Vertical { height: 16; max-height: 90%; }
     NoteEditor TextArea { height: 1fr; }
     NoteEditor #note-hint { color: $text-muted; }
     """

@@ -9,14 +9,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
+
+from tui.screens.dialog import Dialog
 
 Choice = TypeVar("Choice")
 
 
-class Picker(ModalScreen[Choice | None], Generic[Choice]):
+class Picker(Dialog[Choice | None], Generic[Choice]):
     """A modal list filtered by what is typed; up/down move, Enter picks, Escape cancels.
 
     Subclasses give ``options(query)``: the options for what is typed, each with an ``id``
@@ -29,11 +30,7 @@ class Picker(ModalScreen[Choice | None], Generic[Choice]):
         Binding("up", "move(-1)", "Up", show=False, id="picker_up"),
     ]
     DEFAULT_CSS = """
-    Picker { align: center middle; }
-    Picker > Vertical {
-        width: 76; max-width: 100%; height: auto; max-height: 90%;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    Picker > Vertical { max-height: 90%; }
     Picker #picker-title { text-style: bold; width: 1fr; }
     Picker #picker-hint { color: $text-muted; }
     Picker OptionList {

@@ -6,20 +6,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.screens.dialog import Dialog
 
-class SearchPrompt(ModalScreen[str]):
+
+class SearchPrompt(Dialog[str]):
     """Dismisses with the query ("" clears the search) or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="search_cancel")]
     DEFAULT_CSS = """
     SearchPrompt { align: center top; }
-    SearchPrompt > Vertical {
-        width: 76; max-width: 100%; height: auto; margin-top: 2;
-        border: round $primary; background: $surface; padding: 0 1;
-    }
+    SearchPrompt > Vertical { margin-top: 2; }
     SearchPrompt #search-hint { color: $text-muted; }
     """
 
