@@ -25,8 +25,29 @@ class CommentRecord:
 
 @dataclass(slots=True)
 class ParsedThread:
-    """What a reader returns: the format it read, a title if the source has one, the records."""
+    """What a reader returns: the format it read, a title if the source has one, the records.
+
+    ``warnings`` are one-line notes on what was read but could not be kept as given (a time
+    out of range, a guessed encoding): the import goes ahead, and the user is told.
+    """
 
     format: str
     records: list[CommentRecord] = field(default_factory=list)
     title: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """What the user says about a source when sniffing alone cannot tell.
+
+    ``split``: plain text has one comment per line ("lines") or per blank-line paragraph.
+    ``encoding``: the file's encoding; None means its BOM, else UTF-8, else a detected one.
+    ``columns``: for CSV and JSON Lines, a record field (``text``, ``author``,
+    ``platform_id``, ``parent_id``, ``created_at``) -> the column holding it, by header name
+    or by 1-based number.
+    """
+
+    split: str = "lines"
+    encoding: str | None = None
+    columns: dict[str, str | int] = field(default_factory=dict)

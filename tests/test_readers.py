@@ -11,26 +11,43 @@ from pathlib import Path
 import pytest
 
 from store.errors import ThreadmarkError
-from store.readers import FORMATS, read_bytes, read_thread
-from store.readers.common import iso_utc
+from store.ingest import read_source
+from store.readers import FORMATS, ReadOptions, read_bytes
+from store.readers.common import UnreadableTime, iso_utc
 from store.readers.html import html_to_text
+from store.records import ParsedThread
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = Path(__file__).parent.parent / "seeds" / "000_661a8b21aa12c001.txt"
 JSON_FIXTURES = [
     "reddit_thread.json",
+    "reddit_escaped.json",
     "lemmy_v3.json",
     "lemmy_v4.json",
+    "piefed_comments.json",
     "hn_algolia.json",
     "hn_firebase.json",
+    "hn_hnapi.json",
+    "hn_flat.json",
+    "hn_search.json",
     "mastodon_context.json",
     "mastodon_status.json",
+    "mastodon_thread.json",
     "export.json",
 ]
 
 
 def fixture(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+def read_path(path: Path, format: str = "auto", **options) -> ParsedThread:
+    """A file read the way an import reads it: its bytes, then the reader."""
+    return read_bytes(read_source(path), path.name, format, ReadOptions(**options))
+
+
+def read_fixture(name: str, format: str = "auto", **options) -> ParsedThread:
+    return read_path(FIXTURES / name, format, **options)
 
 
 def tree(thread) -> list[tuple[str | None, str | None]]:
@@ -44,7 +61,7 @@ def tombstones(thread) -> list[str | None]:
 
 def error_for(data: bytes, name: str, format: str = "auto", **options) -> str:
     with pytest.raises(ThreadmarkError) as caught:
-        read_bytes(data, name, format, **options)
+        read_bytes(data, name, format, ReadOptions(**options))
     message = str(caught.value)
     assert "\n" not in message
     return message
@@ -54,7 +71,7 @@ def error_for(data: bytes, name: str, format: str = "auto", **options) -> str:
 
 
 def test_seed_thread_has_20_records_and_the_16th_is_a_tombstone():
-    thread = read_thread(SEED)
+    thread = read_path(SEED)
     assert thread.format == "text"
     assert len(thread.records) == 20
     assert [index for index, r in enumerate(thread.records, 1) if r.is_tombstone] == [16]
@@ -69,7 +86,7 @@ def test_text_handles_crlf_blank_lines_and_a_missing_final_newline():
 
 
 def test_a_txt_file_starting_with_a_bracket_is_plain_text():
-    thread = read_thread(FIXTURES / "bracket.txt")
+    thread = read_fixture("bracket.txt")
     assert thread.format == "text"
     assert [r.text for r in thread.records] == [
         "[citation needed] is not an argument",
@@ -84,7 +101,7 @@ def test_a_txt_line_that_is_valid_json_stays_text():
 
 
 def test_paragraphs_are_separated_by_blank_lines_and_keep_their_newlines():
-    thread = read_thread(FIXTURES / "paragraphs.txt", split="paragraphs")
+    thread = read_fixture("paragraphs.txt", split="paragraphs")
     assert [r.text for r in thread.records] == [
         "First paragraph\nstill the first.",
         "Second paragraph.",
@@ -99,7 +116,7 @@ def test_only_newline_ends_a_line():
 
 def test_hostile_text_passes_through_unchanged():
     raw = (FIXTURES / "hostile.txt").read_text(encoding="utf-8")
-    thread = read_thread(FIXTURES / "hostile.txt")
+    thread = read_fixture("hostile.txt")
     assert [r.text for r in thread.records] == raw.split("\n")[:-1]
     assert "\x1b]52;" in thread.records[0].text
     assert thread.records[1].text.startswith("[bold]not bold[/bold]")
@@ -136,14 +153,17 @@ def test_utf16_with_bom_is_read():
     assert read_bytes("héllo\n".encode("utf-16"), "t.txt").records[0].text == "héllo"
 
 
-def test_a_few_bad_bytes_become_replacement_characters():
-    thread = read_bytes(b"caf\xe9 ok\n" + b"plain line\n" * 20, "t.txt")
-    assert thread.records[0].text == "caf\ufffd ok"
+def test_a_few_bad_bytes_in_a_utf8_file_become_replacement_characters():
+    data = "naïve café — “quoted”\n".encode() * 5 + b"one bad \xff byte\n"
+    thread = read_bytes(data, "t.txt")
+    assert thread.records[0].text == "naïve café — “quoted”"
+    assert thread.records[-1].text == "one bad \ufffd byte"
+    assert thread.warnings == ["1 byte is not UTF-8 and became U+FFFD (--encoding overrides)"]
 
 
 def test_nul_becomes_a_replacement_character():
     assert read_bytes(b"a\x00b\n" + b"text\n" * 20, "t.txt").records[0].text == "a\ufffdb"
-    reddit = read_thread(FIXTURES / "reddit_thread.json")
+    reddit = read_fixture("reddit_thread.json")
     assert reddit.records[7].text.endswith("nul:\ufffd")
 
 
@@ -151,7 +171,7 @@ def test_nul_becomes_a_replacement_character():
 
 
 def test_reddit_thread_page():
-    thread = read_thread(FIXTURES / "reddit_thread.json")
+    thread = read_fixture("reddit_thread.json")
     assert thread.format == "reddit"
     assert thread.title == "Should AI training count as fair use?"
     # depth first, "more" stubs skipped, the repeat of kx5 kept, the post not a comment
@@ -172,13 +192,13 @@ def test_reddit_thread_page():
 
 
 def test_reddit_author_deleted_with_text_standing_is_a_comment():
-    record = read_thread(FIXTURES / "reddit_thread.json").records[5]
+    record = read_fixture("reddit_thread.json").records[5]
     assert record.author == "[deleted]"
     assert record.is_tombstone is False
 
 
 def test_reddit_hostile_comment_passes_through_unchanged():
-    record = read_thread(FIXTURES / "reddit_thread.json").records[7]
+    record = read_fixture("reddit_thread.json").records[7]
     assert record.text == "\x1b[31mred\x1b[0m [bold]loud[/bold] \u202eevil\u202c nul:\ufffd"
 
 
@@ -204,7 +224,7 @@ def test_a_deep_reddit_thread_does_not_overflow_the_stack():
 
 
 def test_lemmy_v3_comment_list_is_rebuilt_depth_first_from_paths():
-    thread = read_thread(FIXTURES / "lemmy_v3.json")
+    thread = read_fixture("lemmy_v3.json")
     assert thread.format == "lemmy"
     assert thread.title == "AI and copyright"
     assert tree(thread) == [
@@ -220,8 +240,8 @@ def test_lemmy_v3_comment_list_is_rebuilt_depth_first_from_paths():
     # empty content, deleted flag, removed flag, "Removed by mod" text
     assert tombstones(thread) == ["104", "103", "105", "106"]
     assert [r.created_at for r in thread.records[:4]] == [
-        "2024-01-02T03:04:05Z",
-        "2024-01-02T03:05:00Z",  # no offset: already UTC
+        "2024-01-02T03:04:05Z",  # .000000: no milliseconds to keep
+        "2024-01-02T03:05:00.123Z",  # no offset: already UTC; microseconds to milliseconds
         "2024-01-02T03:07:00Z",
         "2024-01-02T03:00:00Z",  # +02:00
     ]
@@ -229,7 +249,7 @@ def test_lemmy_v3_comment_list_is_rebuilt_depth_first_from_paths():
 
 
 def test_lemmy_v4_items():
-    thread = read_thread(FIXTURES / "lemmy_v4.json")
+    thread = read_fixture("lemmy_v4.json")
     assert thread.format == "lemmy"
     assert tree(thread) == [("201", None), ("202", "201")]
     assert tombstones(thread) == ["202"]
@@ -249,7 +269,7 @@ def test_lemmy_paths_that_loop_still_end():
 
 
 def test_hn_algolia_tree():
-    thread = read_thread(FIXTURES / "hn_algolia.json")
+    thread = read_fixture("hn_algolia.json")
     assert thread.format == "hn"
     assert thread.title == "Ask HN: Is training on code fair use?"
     assert tree(thread) == [
@@ -268,7 +288,7 @@ def test_hn_algolia_tree():
 
 
 def test_hn_firebase_items_follow_kids():
-    thread = read_thread(FIXTURES / "hn_firebase.json")
+    thread = read_fixture("hn_firebase.json")
     assert thread.format == "hn"
     assert thread.title == "My YC app: Dropbox - Throw away your USB drive"
     assert tree(thread) == [
@@ -299,7 +319,7 @@ def test_hn_firebase_without_the_story_puts_parents_before_replies():
 
 
 def test_mastodon_context():
-    thread = read_thread(FIXTURES / "mastodon_context.json")
+    thread = read_fixture("mastodon_context.json")
     assert thread.format == "mastodon"
     assert thread.title == "Is training a model on art fair use? Asking seriously, a thread 🧵"
     assert tree(thread) == [("112", None), ("113", "112"), ("114", None), ("115", None)]
@@ -313,7 +333,7 @@ def test_mastodon_context():
 
 
 def test_mastodon_status_with_context_uses_the_status_as_root():
-    thread = read_thread(FIXTURES / "mastodon_status.json")
+    thread = read_fixture("mastodon_status.json")
     assert tree(thread) == [("201", None)]
     assert len(thread.title) <= 100
     assert thread.title.startswith("A root status whose first line")
@@ -324,7 +344,7 @@ def test_mastodon_status_with_context_uses_the_status_as_root():
 
 
 def test_csv_with_flexible_column_names():
-    thread = read_thread(FIXTURES / "comments.csv")
+    thread = read_fixture("comments.csv")
     assert thread.format == "csv"
     assert thread.title == "AI and copyright"
     assert tree(thread) == [("c1", None), ("c2", "c1"), ("c3", "c1"), ("c4", None), ("c1", None)]
@@ -340,7 +360,7 @@ def test_csv_with_flexible_column_names():
 
 
 def test_tsv():
-    thread = read_thread(FIXTURES / "comments.tsv")
+    thread = read_fixture("comments.tsv")
     assert [r.text for r in thread.records] == ["Tab separated, with a comma", "deleted by creator"]
     assert tombstones(thread) == ["t2"]
 
@@ -353,7 +373,7 @@ def test_csv_without_title_column_and_with_a_huge_cell():
 
 
 def test_jsonl():
-    thread = read_thread(FIXTURES / "comments.jsonl")
+    thread = read_fixture("comments.jsonl")
     assert thread.format == "jsonl"
     assert tree(thread) == [("1", None), ("2", "1"), ("1", None), ("3", "1")]
     assert tombstones(thread) == ["2"]
@@ -365,7 +385,7 @@ def test_jsonl():
 
 
 def test_threadmark_export_reads_every_occurrence_of_the_first_thread_in_position_order():
-    thread = read_thread(FIXTURES / "export.json")
+    thread = read_fixture("export.json")
     assert thread.format == "threadmark"
     assert thread.title == "AI and copyright"
     assert [r.text for r in thread.records] == [
@@ -405,22 +425,46 @@ def test_html_to_text(html, text):
     ("value", "iso"),
     [
         (1704164645, "2024-01-02T03:04:05Z"),
-        (1704164645.9, "2024-01-02T03:04:05Z"),
+        (1704164645.9, "2024-01-02T03:04:05.900Z"),
+        (1704164645.0, "2024-01-02T03:04:05Z"),
         ("1704164645", "2024-01-02T03:04:05Z"),
         (1704164645000, "2024-01-02T03:04:05Z"),
+        (1704164645123, "2024-01-02T03:04:05.123Z"),
         ("2024-01-02T04:04:05+01:00", "2024-01-02T03:04:05Z"),
-        ("2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05Z"),
+        ("2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05.123Z"),
+        ("2024-01-02T03:04:05.000Z", "2024-01-02T03:04:05Z"),
+        ("2024-01-02T03:04:05.5+01:00", "2024-01-02T02:04:05.500Z"),
         ("2024-01-02 03:04:05", "2024-01-02T03:04:05Z"),
-        ("yesterday", None),
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
         ("", None),
+        ("  ", None),
         (None, None),
-        (True, None),
-        (float("nan"), None),
-        (1e20, None),
     ],
 )
 def test_times_become_iso_8601_utc(value, iso):
     assert iso_utc(value) == iso
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        True,
+        [],
+        float("nan"),
+        float("inf"),
+        -float("inf"),
+        1e20,
+        1e300,
+        10**400,
+        "9" * 400,
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-05:00",
+    ],
+)
+def test_a_time_given_but_unreadable_raises_unreadable_time(value):
+    with pytest.raises(UnreadableTime):
+        iso_utc(value)
 
 
 # --- sniffing -----------------------------------------------------------------------------
@@ -430,12 +474,18 @@ def test_times_become_iso_8601_utc(value, iso):
     ("fixture_name", "format"),
     [
         ("reddit_thread.json", "reddit"),
+        ("reddit_escaped.json", "reddit"),
         ("lemmy_v3.json", "lemmy"),
         ("lemmy_v4.json", "lemmy"),
+        ("piefed_comments.json", "lemmy"),
         ("hn_algolia.json", "hn"),
         ("hn_firebase.json", "hn"),
+        ("hn_hnapi.json", "hn"),
+        ("hn_flat.json", "hn"),
+        ("hn_search.json", "hn"),
         ("mastodon_context.json", "mastodon"),
         ("mastodon_status.json", "mastodon"),
+        ("mastodon_thread.json", "mastodon"),
         ("export.json", "threadmark"),
     ],
 )
@@ -473,12 +523,12 @@ def test_every_format_is_readable_by_name():
 
 def test_missing_file(tmp_path):
     with pytest.raises(ThreadmarkError, match=r"nope\.txt: no such file$"):
-        read_thread(tmp_path / "nope.txt")
+        read_path(tmp_path / "nope.txt")
 
 
 def test_directory(tmp_path):
     with pytest.raises(ThreadmarkError, match="is a directory, not a thread"):
-        read_thread(tmp_path)
+        read_path(tmp_path)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -520,9 +570,10 @@ def test_unknown_format_and_split():
 
 def test_explicit_format_on_a_file_of_another_platform():
     message = error_for(fixture("lemmy_v3.json"), "lemmy_v3.json", "reddit")
-    assert message == "lemmy_v3.json: not a reddit thread (it looks like lemmy)"
+    assert message.startswith("lemmy_v3.json: not a reddit thread (it looks like lemmy; reddit is ")
+    assert "a Listing (kind, data.children)" in message
     message = error_for(b'{"x": 1}', "x.json", "hn")
-    assert message == "x.json: not a hn thread (no known thread shape)"
+    assert message.startswith("x.json: not a hn thread (no known thread shape; hn is an Algolia")
     message = error_for(b"hello\n", "t.txt", "reddit")
     assert message.startswith("t.txt: not a reddit thread: malformed JSON at line 1 column 1")
 

@@ -8,6 +8,9 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from store.errors import ThreadmarkError
+from store.records import CommentRecord
+
 Node = TypeVar("Node")
 
 REDDIT_TOMBSTONES = frozenset({"[deleted]", "[removed]", "[ removed by reddit ]"})
@@ -19,6 +22,8 @@ HN_TOMBSTONES = frozenset({"[deleted]", "[dead]", "[flagged]"})
 GENERIC_TOMBSTONES = REDDIT_TOMBSTONES | LEMMY_TOMBSTONES
 
 _EPOCH = re.compile(r"-?\d+(\.\d+)?")
+# Epoch numbers this large are milliseconds: as seconds they would be past the year 5000.
+EPOCH_MILLISECONDS = 1e11
 
 
 def is_tombstone_text(text: str | None, tombstones: frozenset[str] = GENERIC_TOMBSTONES) -> bool:
@@ -32,30 +37,90 @@ def is_tombstone_text(text: str | None, tombstones: frozenset[str] = GENERIC_TOM
     return not trimmed or trimmed.casefold() in tombstones
 
 
+class UnreadableTime(ValueError):
+    """A source gives a time, but not one that can be read: malformed, or out of range."""
+
+
 def iso_utc(value: object) -> str | None:
-    """A source's time as ISO 8601 UTC (``2024-01-02T03:04:05Z``), or None if there is none.
+    """A source's time as ISO 8601 UTC (``2024-01-02T03:04:05Z``), or None if it gives none.
 
     Accepts epoch seconds (or milliseconds, told apart by size) as numbers or digit strings,
-    and ISO 8601 with any offset; a time with no offset is taken to be UTC already.
+    and ISO 8601 with any offset; a time with no offset is taken to be UTC already.  A time
+    with milliseconds keeps them (``03:04:05.123Z``); one in whole seconds stays in seconds.
+    Raises :class:`UnreadableTime` for a time given but unreadable ("yesterday", year 0 or
+    10000 once in UTC, NaN, 1e300): readers count those through :class:`Times`.
     """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        moment = _moment(value).astimezone(UTC)
+    except (OverflowError, OSError, ValueError):  # ValueError includes UnreadableTime
+        raise UnreadableTime(value) from None
+    timespec = "milliseconds" if moment.microsecond >= 1000 else "seconds"
+    return moment.replace(tzinfo=None).isoformat(timespec=timespec) + "Z"
+
+
+def _moment(value: object) -> datetime:
+    """The moment ``value`` names, raising OverflowError, OSError or ValueError if none."""
     if isinstance(value, str) and _EPOCH.fullmatch(value.strip()):
         value = float(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = value / 1000 if abs(value) >= 1e11 else value
+        seconds = value / 1000 if abs(value) >= EPOCH_MILLISECONDS else value
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    if isinstance(value, str):
+        moment = datetime.fromisoformat(value.strip())
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    raise UnreadableTime(value)
+
+
+class Times:
+    """The times of one read, each as :func:`iso_utc` gives it, counting those unreadable.
+
+    A comment whose time cannot be read is still a comment: it is kept with no time, and the
+    read says so once (:meth:`warnings`), not once per comment.
+    """
+
+    def __init__(self) -> None:
+        self.unreadable = 0
+
+    def iso_utc(self, value: object) -> str | None:
         try:
-            moment = datetime.fromtimestamp(seconds, tz=UTC)
-        except (OverflowError, OSError, ValueError):
+            return iso_utc(value)
+        except UnreadableTime:
+            self.unreadable += 1
             return None
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-    else:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
+
+    def warnings(self) -> list[str]:
+        if not self.unreadable:
+            return []
+        have = "1 comment has" if self.unreadable == 1 else f"{self.unreadable} comments have"
+        return [
+            f"{have} a time that cannot be read (out of range or malformed); kept without a time"
+        ]
+
+
+def split_lines(content: str) -> list[str]:
+    """A text file's lines: ``\\n`` or ``\\r\\n`` ends one, and so does a lone ``\\r`` in a
+    file with no ``\\n`` at all (as old Macs saved text).
+
+    Other Unicode line breaks stay inside the line, and so does a lone ``\\r`` in a file that
+    has newlines: there it is part of the text.
+    """
+    if "\n" not in content:
+        return content.split("\r")
+    return content.replace("\r\n", "\n").split("\n")
+
+
+def require_text(records: list[CommentRecord], name: str, format: str, where: str) -> None:
+    """Refuse a read in which every comment came out empty.
+
+    It read the wrong field or column (a platform that renamed one, a CSV whose text is
+    elsewhere): imported, it would be a thread of tombstones and no word of why.
+    """
+    if records and not any(record.text.strip() for record in records):
+        raise ThreadmarkError(
+            f"{name}: every comment came out empty, read as {format} with the text in {where}"
+        )
 
 
 def as_id(value: object) -> str | None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from store.readers.common import (
+    Times,
     as_id,
     as_text,
     is_tombstone_text,
-    iso_utc,
     mapping,
     objects,
     order_by_parent,
@@ -21,6 +21,8 @@ from store.readers.common import (
 from store.readers.html import html_to_text
 from store.records import CommentRecord, ParsedThread
 
+SHAPE = "a status context (ancestors, descendants; the status itself optional)"
+TEXT_FIELD = "content"
 TITLE_LENGTH = 100
 NO_TOMBSTONE_STRINGS: frozenset[str] = frozenset()  # a deleted status is just empty
 
@@ -45,11 +47,13 @@ def read(data: object) -> ParsedThread:
         return None if parent == root_id else parent
 
     ordered = order_by_parent(comments, lambda status: as_id(status.get("id")), parent_of)
-    records = [_record(status, parent_of(status)) for status in ordered]
-    return ParsedThread(format="mastodon", records=records, title=_title(root) if root else None)
+    times = Times()
+    records = [_record(status, parent_of(status), times) for status in ordered]
+    title = _title(root) if root else None
+    return ParsedThread(format="mastodon", records=records, title=title, warnings=times.warnings())
 
 
-def _record(status: dict[str, Any], parent: str | None) -> CommentRecord:
+def _record(status: dict[str, Any], parent: str | None, times: Times) -> CommentRecord:
     """The content warning, if any, comes first, as the reader saw it first."""
     body = html_to_text(as_text(status.get("content")) or "")
     warning = as_text(status.get("spoiler_text"))
@@ -58,7 +62,7 @@ def _record(status: dict[str, Any], parent: str | None) -> CommentRecord:
         platform_id=as_id(status.get("id")),
         parent_id=parent,
         author=as_text(mapping(status.get("account")).get("acct")),
-        created_at=iso_utc(status.get("created_at")),
+        created_at=times.iso_utc(status.get("created_at")),
         is_tombstone=is_tombstone_text(body, NO_TOMBSTONE_STRINGS),
     )
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from store.readers.common import as_id, as_text, iso_utc, mapping, objects
+from store.readers.common import Times, as_id, as_text, mapping, objects
 from store.records import CommentRecord, ParsedThread
+
+SHAPE = "a threadmark export (threads, comments with occurrences)"
+TEXT_FIELD = "each occurrence's or comment's text"
 
 
 def matches(data: object) -> bool:
@@ -29,8 +32,12 @@ def read(data: object) -> ParsedThread:
         for occurrence in objects(comment.get("occurrences"))
     ]
     occurrences.sort(key=lambda pair: _position(pair[0]))
-    records = [_record(occurrence, comment) for occurrence, comment in occurrences]
-    return ParsedThread(format="threadmark", records=records, title=as_text(thread.get("title")))
+    times = Times()
+    records = [_record(occurrence, comment, times) for occurrence, comment in occurrences]
+    title = as_text(thread.get("title"))
+    return ParsedThread(
+        format="threadmark", records=records, title=title, warnings=times.warnings()
+    )
 
 
 def _position(occurrence: dict[str, Any]) -> tuple[int, int]:
@@ -41,12 +48,12 @@ def _position(occurrence: dict[str, Any]) -> tuple[int, int]:
     return (1, 0)
 
 
-def _record(occurrence: dict[str, Any], comment: dict[str, Any]) -> CommentRecord:
+def _record(occurrence: dict[str, Any], comment: dict[str, Any], times: Times) -> CommentRecord:
     return CommentRecord(
         text=as_text(occurrence.get("text", comment.get("text"))) or "",
         platform_id=as_id(occurrence.get("platform_id")),
         parent_id=as_id(occurrence.get("parent_platform_id")),
         author=as_text(occurrence.get("author", comment.get("author"))),
-        created_at=iso_utc(occurrence.get("created_at")),
+        created_at=times.iso_utc(occurrence.get("created_at")),
         is_tombstone=comment.get("tombstone") is True,
     )

@@ -3,6 +3,10 @@
 That is two Listings: the first holds the post (t3), whose title is the thread's title and
 which is not a comment; the second holds the comments (t1), each with its ``replies`` as a
 nested Listing (or ""). ``more`` stubs are links to comments not loaded, so they are skipped.
+
+Reddit's JSON escapes ``&``, ``<`` and ``>`` in a comment's markdown ``body`` (and in titles)
+as HTML does: they are unescaped here, so a ``> quote`` line is a quote line again.
+``body_html`` (escaped HTML) is read only when there is no ``body``.
 """
 
 from __future__ import annotations
@@ -11,15 +15,19 @@ from typing import Any
 
 from store.readers.common import (
     REDDIT_TOMBSTONES,
+    Times,
     as_id,
     as_text,
     depth_first,
     is_tombstone_text,
-    iso_utc,
     mapping,
     objects,
 )
+from store.readers.html import html_to_text, unescape
 from store.records import CommentRecord, ParsedThread
+
+SHAPE = "a Listing (kind, data.children) or a list of them, comments being t1 things"
+TEXT_FIELD = "data.body of each t1"
 
 
 def matches(data: object) -> bool:
@@ -37,9 +45,15 @@ def read(data: object) -> ParsedThread:
                 title = as_text(mapping(thing.get("data")).get("title"))
             elif thing.get("kind") == "t1":
                 top_level.append(thing)
+    times = Times()
     walk = depth_first(top_level, _replies, key=id)
-    records = [_record(mapping(thing.get("data"))) for thing in walk]
-    return ParsedThread(format="reddit", records=records, title=title)
+    records = [_record(mapping(thing.get("data")), times) for thing in walk]
+    return ParsedThread(
+        format="reddit",
+        records=records,
+        title=unescape(title) if title is not None else None,
+        warnings=times.warnings(),
+    )
 
 
 def _things(listing: object) -> list[dict[str, Any]]:
@@ -51,22 +65,31 @@ def _replies(thing: dict[str, Any]) -> list[dict[str, Any]]:
     return [reply for reply in _things(replies) if reply.get("kind") == "t1"]
 
 
-def _record(fields: dict[str, Any]) -> CommentRecord:
+def _record(fields: dict[str, Any], times: Times) -> CommentRecord:
     """A t1's fields as a record; a reply to the post itself is top level (no parent).
 
     Only the body makes a tombstone: an author of "[deleted]" alone means the account is gone
     but the comment still stands.
     """
-    body = as_text(fields.get("body"))
+    text = _text(fields)
     parent = as_id(fields.get("parent_id"))
     return CommentRecord(
-        text=body or "",
+        text=text or "",
         platform_id=as_id(fields.get("id")) or _bare(as_id(fields.get("name"))),
         parent_id=None if parent is None or parent.startswith("t3_") else _bare(parent),
         author=as_text(fields.get("author")),
-        created_at=iso_utc(fields.get("created_utc")),
-        is_tombstone=is_tombstone_text(body, REDDIT_TOMBSTONES),
+        created_at=times.iso_utc(fields.get("created_utc")),
+        is_tombstone=is_tombstone_text(text, REDDIT_TOMBSTONES),
     )
+
+
+def _text(fields: dict[str, Any]) -> str | None:
+    """The markdown body unescaped, else the text of the HTML body (escaped once more)."""
+    body = as_text(fields.get("body"))
+    if body is not None:
+        return unescape(body)
+    body_html = as_text(fields.get("body_html"))
+    return html_to_text(unescape(body_html)) if body_html is not None else None
 
 
 def _bare(fullname: str | None) -> str | None:

@@ -17,13 +17,15 @@ from store.errors import ThreadmarkError
 from store.readers import hn, lemmy, mastodon, native, reddit
 from store.readers.decode import load_json
 
-# Tried in order: a threadmark export also has "comments", so it goes before Lemmy.
+# Each JSON format's reader: ``SHAPE`` says what it reads, ``matches`` tells it, ``read`` reads
+# it.  Tried in order: a threadmark export and a node-hnapi item with no comments also have
+# a "comments" list, so both go before Lemmy.
 JSON_FORMATS: dict[str, ModuleType] = {
     "threadmark": native,
+    "hn": hn,
     "lemmy": lemmy,
     "mastodon": mastodon,
     "reddit": reddit,
-    "hn": hn,
 }
 FORMATS_BY_SUFFIX = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 _STARTS_LIKE_JSON = re.compile(r"\s*[\[{]")
@@ -43,8 +45,7 @@ def sniff(content: str, name: str) -> tuple[str, object]:
         data = load_json(content, name)
         shape = json_shape(data)
         if shape is None:
-            known = ", ".join(JSON_FORMATS)
-            raise ThreadmarkError(f"{name}: JSON of no known thread shape (expected {known})")
+            raise ThreadmarkError(f"{name}: JSON of no known thread shape (expected {_shapes()})")
         return shape, data
     if _STARTS_LIKE_JSON.match(content):
         try:
@@ -63,5 +64,12 @@ def load_as(content: str, name: str, format: str) -> object:
     shape = json_shape(data)
     if shape != format:
         found = f"it looks like {shape}" if shape else "no known thread shape"
-        raise ThreadmarkError(f"{name}: not a {format} thread ({found})")
+        raise ThreadmarkError(
+            f"{name}: not a {format} thread ({found}; {format} is {JSON_FORMATS[format].SHAPE})"
+        )
     return data
+
+
+def _shapes() -> str:
+    """Every JSON format with the shape its reader expects, for the message that none fits."""
+    return "; ".join(f"{format}: {module.SHAPE}" for format, module in JSON_FORMATS.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from store.readers.common import is_tombstone_text
+from store.readers.common import is_tombstone_text, split_lines
 from store.records import CommentRecord, ParsedThread
 
 SPLITS = ("lines", "paragraphs")
@@ -13,9 +13,10 @@ SPLITS = ("lines", "paragraphs")
 def read(content: str, split: str = "lines") -> ParsedThread:
     """Blank lines are never comments; with ``paragraphs`` they separate comments instead.
 
-    Only ``\\n`` (or ``\\r\\n``) ends a line: other Unicode line breaks stay inside the comment.
+    Lines end as :func:`~store.readers.common.split_lines` says: other Unicode line breaks stay
+    inside the comment.
     """
-    lines = content.replace("\r\n", "\n").split("\n")
+    lines = split_lines(content)
     comments = _paragraphs(lines) if split == "paragraphs" else _non_blank(lines)
     records = [CommentRecord(text=text, is_tombstone=is_tombstone_text(text)) for text in comments]
     return ParsedThread(format="text", records=records)
