@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from store import annotate
 from store.database import open_database, write
 from store.dedup import Folding
-from store.ingest import PreparedImport, file_sha256, prepare, write_import
+from store.ingest import DEFAULT_FOLD, PreparedImport, file_sha256, prepare, write_import
 from store.readers import read_bytes
 
 SEED = 20240601
@@ -213,8 +213,9 @@ def _prepare(source: Path, n: int) -> PreparedImport:
         source=source.name,
         sha256=file_sha256(source),
         parsed=parsed,
-        folding=Folding(canonical=list(range(count)), how=[None] * count, quotes=[]),
+        folding=Folding(canonical=list(range(count)), folded=[None] * count, quotes=[]),
         threshold=100.0,
+        fold_mode=DEFAULT_FOLD,
         title=title,
     )
 

@@ -1,9 +1,11 @@
 """Folding repeated and near-repeated comments into clusters, and finding quote-replies.
 
-The steps, cheapest first (DESIGN.md "Dedup"):
+The steps, cheapest first (ARCHITECTURE.md, "Folding duplicates"):
 
 1. Identity: a record whose platform id was seen before is the same comment (a pagination
-   repeat) and folds into the first.  Tombstones are set aside: they never fold by text.
+   repeat) and folds into the first.  Tombstones are set aside: they never fold by text, only
+   as identity repeats (the same platform id, or where the source has none, the same time,
+   author and parent: a dump that lists a row twice).
 2. Exact: the rest are normalised (:func:`store.normalize.normalise`) and grouped by their
    normalised text.  Everything after works on these *distinct texts*, so a text is compared
    once however often it occurs.
@@ -11,8 +13,11 @@ The steps, cheapest first (DESIGN.md "Dedup"):
    character windows, and only candidates are verified, with ``fuzz.ratio`` on characters and
    on words (:func:`_near_duplicates`).  Short texts are left out (:func:`is_short`).  Nothing
    compares all pairs: time and memory grow about linearly with the number of comments.
-4. Clusters are the connected components (union-find) of the exact and near links; each
-   cluster's canonical record is its earliest.
+4. Text groups are the connected components (union-find) of the exact and near links.  A
+   cluster is one author's records in a text group (the same words from different people are
+   different speech acts; records with no author, as in plain text, form one group of their
+   own), or the whole group when folding ``across_authors``.  Each cluster's canonical record
+   is its earliest.
 5. Quotes: a comment that quotes an earlier one and adds its own words is not a duplicate; it
    yields a ``quotes`` pair to the comment it quotes (the parent if that matches, else the
    best of a few candidates that share words with the quote).
@@ -23,7 +28,7 @@ from __future__ import annotations
 import itertools
 import string
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -87,27 +92,33 @@ class Folding:
     """How a thread's records fold, by record index (the record's position minus one).
 
     ``canonical[i]`` is the earliest record of record ``i``'s cluster (``i`` itself for a
-    canonical record).  ``how[i]`` is ``None`` for a canonical record, else ``"identity"`` (a
-    repeat of a platform id), ``"exact"`` (same normalised text as its canonical) or
+    canonical record).  ``folded[i]`` is ``None`` for a canonical record, else ``"identity"``
+    (a repeat of the same comment), ``"exact"`` (same normalised text as its canonical) or
     ``"near"``.  ``quotes`` holds ``(quoting, quoted)`` pairs of canonical record indexes.
+    ``same_text[c]`` is, for a canonical record ``c`` whose words other people also wrote (other
+    clusters of its text group), the group's first canonical record.
     """
 
     canonical: list[int]
-    how: list[str | None]
+    folded: list[str | None]
     quotes: list[tuple[int, int]]
+    same_text: dict[int, int] = field(default_factory=dict)
 
 
 def fold(
     records: Sequence[CommentRecord],
     threshold: float = 90.0,
+    *,
+    across_authors: bool = False,
     progress: Progress | None = None,
 ) -> Folding:
     """Fold ``records`` into clusters (see the module docstring for the steps).
 
     ``threshold`` is the ``fuzz.ratio`` (0-100) at which two normalised texts are near
     duplicates, and the ``fuzz.partial_ratio`` at which a quote matches the comment it quotes.
-    ``progress(stage, done, total)`` is called now and then; an exception it raises stops the
-    folding, which is how a caller cancels.
+    ``across_authors`` folds the same words from different people too (one cluster per text
+    group).  ``progress(stage, done, total)`` is called now and then; an exception it raises
+    stops the folding, which is how a caller cancels.
     """
     report = progress or _no_progress
     texts = _DistinctTexts.read(records, report)
@@ -118,12 +129,14 @@ def fold(
     pairs = _candidate_pairs(texts.compared, foldable, shingled.band_keys, threshold, report)
     for a, b in _near_duplicates(texts.compared, pairs, threshold, report):
         clusters.union(a, b)
-    canonical, how = _canonical_and_how(texts, clusters)
+    folding = _clusters_of(records, texts, clusters, across_authors)
+    canonical = folding.canonical
     links = {
         (canonical[texts.first_record[quoting]], canonical[texts.first_record[quoted]])
         for quoting, quoted in _quote_links(records, texts, quotes, shingled, threshold, report)
     }
-    return Folding(canonical, how, sorted(link for link in links if link[0] != link[1]))
+    folding.quotes = sorted(link for link in links if link[0] != link[1])
+    return folding
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -145,8 +158,8 @@ class _DistinctTexts:
     ``compared`` is what similarity is measured on: a comment's own words, or its quote when it
     has no words of its own; ``quoted`` is its quoted lines; both stop at COMPARED_CHARS.
     ``of_record[i]`` is record ``i``'s distinct text, -1 for tombstones and identity repeats;
-    ``identity_first[i]`` is the first record with record ``i``'s platform id (``i`` itself
-    when it is the first or has none).
+    ``identity_first[i]`` is the first record that is the same comment as record ``i`` (``i``
+    itself when it is the first, or nothing identifies it).
     """
 
     compared: list[str]
@@ -163,11 +176,17 @@ class _DistinctTexts:
         first_with_id = texts.record_by_platform_id
         text_by_raw: dict[str, int] = {}  # skips normalising a raw text seen before
         text_by_normalised: dict[str, int] = {}
+        first_tombstone: dict[tuple[str | None, ...], int] = {}
         for i, record in enumerate(records):
             if i % NORMALISE_REPORT_EVERY == 0:
                 report("normalise", i, len(records))
             platform_id = record.platform_id
-            first = i if platform_id is None else first_with_id.setdefault(platform_id, i)
+            if platform_id is not None:
+                first = first_with_id.setdefault(platform_id, i)
+            elif record.is_tombstone and record.created_at is not None:
+                first = first_tombstone.setdefault(_tombstone_identity(record), i)
+            else:
+                first = i
             texts.identity_first.append(first)
             if first != i or record.is_tombstone:
                 texts.of_record.append(-1)
@@ -210,24 +229,47 @@ class _UnionFind:
             self.parent[max(root_a, root_b)] = min(root_a, root_b)
 
 
-def _canonical_and_how(
-    texts: _DistinctTexts, clusters: _UnionFind
-) -> tuple[list[int], list[str | None]]:
-    """Each record's canonical record and how it folds into it (see :class:`Folding`)."""
+def _tombstone_identity(record: CommentRecord) -> tuple[str | None, ...]:
+    """What identifies a tombstone that has no platform id: its time, author, parent and text."""
+    return (record.created_at, record.author, record.parent_id, record.text.strip().casefold())
+
+
+def _clusters_of(
+    records: Sequence[CommentRecord],
+    texts: _DistinctTexts,
+    groups: _UnionFind,
+    across_authors: bool,
+) -> Folding:
+    """Each record's canonical record and how it folds into it (see :class:`Folding`).
+
+    A cluster is one author's records in a text group (all of the group's records when
+    ``across_authors``); its canonical record is the first met in reading order.
+    """
     canonical: list[int] = []
-    how: list[str | None] = []
+    folded: list[str | None] = []
+    head_of: dict[object, int] = {}  # (text group, author) or text group -> canonical record
+    heads_of_group: dict[int, list[int]] = {}
     for i, text in enumerate(texts.of_record):
         if texts.identity_first[i] != i:
             canonical.append(canonical[texts.identity_first[i]])
-            how.append("identity")
-        elif text < 0:  # a tombstone: a cluster of its own
+            folded.append("identity")
+            continue
+        if text < 0:  # a tombstone: a cluster of its own
             canonical.append(i)
-            how.append(None)
+            folded.append(None)
+            continue
+        group = groups.find(text)
+        head = head_of.setdefault(group if across_authors else (group, records[i].author), i)
+        canonical.append(head)
+        if head == i:
+            heads_of_group.setdefault(group, []).append(i)
+            folded.append(None)
         else:
-            root = clusters.find(text)
-            canonical.append(texts.first_record[root])
-            how.append(None if canonical[i] == i else "exact" if root == text else "near")
-    return canonical, how
+            folded.append("exact" if texts.of_record[head] == text else "near")
+    same_text = {
+        head: heads[0] for heads in heads_of_group.values() if len(heads) > 1 for head in heads
+    }
+    return Folding(canonical, folded, [], same_text)
 
 
 # --- 3: near duplicates ------------------------------------------------------------------------

@@ -8,21 +8,37 @@ single ``BEGIN IMMEDIATE`` transaction.  :func:`import_file` does both.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import sqlite3
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from store.database import now, write
 from store.dedup import Folding, Progress, fold
 from store.errors import ThreadmarkError
 from store.readers import read_bytes
-from store.records import CommentRecord, ParsedThread
+from store.records import CommentRecord, ParsedThread, ReadOptions
 
 DEFAULT_THRESHOLD = 90.0
+FOLD_MODES = ("by-author", "across-authors")
+DEFAULT_FOLD = "by-author"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _RECORD_TEXT_FIELDS = ("text", "platform_id", "parent_id", "author", "created_at")
+# A source is read whole, and reading and folding it peaks at about 7 times its size in
+# memory (measured on 100 MB of text and of JSON Lines): 1 GiB needs some 7.5 GB, what a
+# 16 GB machine can spare, and is ten times the largest real thread seen (about 100 MB).
+MAX_SOURCE_BYTES = 2**30
+_GROWTH_CHUNK = 2**24
+_SPECIAL_FILES = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 @dataclass(slots=True)
@@ -34,6 +50,7 @@ class PreparedImport:
     parsed: ParsedThread
     folding: Folding
     threshold: float
+    fold_mode: str
     title: str
 
 
@@ -49,38 +66,100 @@ def file_sha256(path: Path) -> str:
 
 
 def read_source(path: Path) -> bytes:
+    """The bytes of a regular file of at most :data:`MAX_SOURCE_BYTES`.
+
+    A FIFO or a device is refused before it is opened: reading one can wait forever
+    (``mkfifo``) or never end (``/dev/zero``).  The file is opened without blocking and
+    checked again, in case something else was put in its place in between.
+    """
     try:
-        return path.read_bytes()
+        _check_source(path, os.stat(path))
+        with open(path, "rb", opener=_open_without_blocking) as source:
+            opened = os.fstat(source.fileno())
+            _check_source(path, opened)
+            data = _read_at_most(source, opened.st_size, MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
         raise ThreadmarkError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ThreadmarkError(f"{path} is a directory, not a thread") from None
     except OSError as error:
         raise ThreadmarkError(f"{path}: cannot read ({error.strerror})") from None
+    _check_size(path, len(data))
+    return data
+
+
+def _check_source(path: Path, info: os.stat_result) -> None:
+    kind = stat.S_IFMT(info.st_mode)
+    if kind == stat.S_IFDIR:
+        raise ThreadmarkError(f"{path} is a directory, not a thread")
+    if kind != stat.S_IFREG:
+        what = _SPECIAL_FILES.get(kind, "not a regular file")
+        raise ThreadmarkError(f"{path} is {what}, not a thread; save it to a file first")
+    _check_size(path, info.st_size)
+
+
+def _check_size(path: Path, size: int) -> None:
+    if size > MAX_SOURCE_BYTES:
+        raise ThreadmarkError(
+            f"{path} is larger than {MAX_SOURCE_BYTES // 2**30} GiB, the most threadmark reads"
+        )
+
+
+def _open_without_blocking(path: str, flags: int) -> int:
+    """``open``'s opener: a FIFO put in the file's place cannot make the open wait."""
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
+
+
+def _read_at_most(source: BinaryIO, size: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes: one read of the ``size`` the file had, then more while it grows.
+
+    The first read holds the file once in memory (``read(limit)`` would allocate ``limit``
+    bytes whatever the file's size); a file that grows, or one that reports no size (as in
+    ``/proc``), is read on in chunks.
+    """
+    chunk = source.read(min(size + 1, limit))
+    chunks, total = [chunk], len(chunk)
+    while chunk and total < limit:
+        chunk = source.read(min(_GROWTH_CHUNK, limit - total))
+        if chunk:
+            chunks.append(chunk)
+            total += len(chunk)
+    return b"".join(chunks)
 
 
 def prepare(
     path: Path,
     *,
     format: str = "auto",
-    split: str = "lines",
+    options: ReadOptions | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    fold_mode: str = DEFAULT_FOLD,
     title: str | None = None,
     progress: Progress | None = None,
 ) -> PreparedImport:
-    """Read and fold ``path`` without touching any database."""
+    """Read and fold ``path`` without touching any database.
+
+    ``fold_mode`` "by-author" folds only one person's repeats; "across-authors" also folds
+    the same words from different people into one comment.
+    """
     if not 0 <= threshold <= 100:
         raise ThreadmarkError(f"--threshold must be between 0 and 100, not {threshold:g}")
+    if fold_mode not in FOLD_MODES:
+        raise ThreadmarkError(f"--fold must be one of {', '.join(FOLD_MODES)}, not {fold_mode!r}")
     data = read_source(path)
-    parsed = read_bytes(data, path.name, format, split=split)
+    parsed = read_bytes(data, path.name, format, options)
     _replace_lone_surrogates(parsed)
-    folding = fold(parsed.records, threshold, progress=progress)
+    folding = fold(
+        parsed.records,
+        threshold,
+        across_authors=fold_mode == "across-authors",
+        progress=progress,
+    )
     return PreparedImport(
         source=path.name,
         sha256=hashlib.sha256(data).hexdigest(),
         parsed=parsed,
         folding=folding,
         threshold=threshold,
+        fold_mode=fold_mode,
         title=title or parsed.title or path.stem,
     )
 
@@ -111,26 +190,42 @@ def write_import(
     db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None = None
 ) -> ImportOutcome:
     """Store a prepared thread; a file already imported (same sha256) is not stored again."""
+    return write_imports(db, [prepared], progress)[0]
+
+
+def write_imports(
+    db: sqlite3.Connection,
+    prepared_imports: Sequence[PreparedImport],
+    progress: Progress | None = None,
+) -> list[ImportOutcome]:
+    """Store prepared threads in one transaction: all of them, or (on any failure) none."""
     with write(db):
         # A reply may come before its parent in the file (newest-first exports): check the
         # keys between clusters once, at commit, rather than row by row.
         db.execute("PRAGMA defer_foreign_keys = ON")
-        existing = thread_with_sha256(db, prepared.sha256)
-        if existing is not None:
-            return ImportOutcome(existing, created=False)
-        thread_id = db.execute(
-            "INSERT INTO threads (title, source, format, sha256, threshold, imported_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                prepared.title,
-                prepared.source,
-                prepared.parsed.format,
-                prepared.sha256,
-                prepared.threshold,
-                now(),
-            ),
-        ).lastrowid
-        _write_thread(db, thread_id, prepared, progress)
+        return [_store(db, prepared, progress) for prepared in prepared_imports]
+
+
+def _store(
+    db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None
+) -> ImportOutcome:
+    existing = thread_with_sha256(db, prepared.sha256)
+    if existing is not None:
+        return ImportOutcome(existing, created=False)
+    thread_id = db.execute(
+        "INSERT INTO threads (title, source, format, sha256, threshold, fold, imported_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            prepared.title,
+            prepared.source,
+            prepared.parsed.format,
+            prepared.sha256,
+            prepared.threshold,
+            prepared.fold_mode,
+            now(),
+        ),
+    ).lastrowid
+    _write_thread(db, thread_id, prepared, progress)
     return ImportOutcome(thread_id, created=True)
 
 
@@ -139,8 +234,9 @@ def import_file(
     path: Path,
     *,
     format: str = "auto",
-    split: str = "lines",
+    options: ReadOptions | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    fold_mode: str = DEFAULT_FOLD,
     title: str | None = None,
     progress: Progress | None = None,
 ) -> ImportOutcome:
@@ -151,8 +247,9 @@ def import_file(
     prepared = prepare(
         Path(path),
         format=format,
-        split=split,
+        options=options,
         threshold=threshold,
+        fold_mode=fold_mode,
         title=title,
         progress=progress,
     )
@@ -200,8 +297,9 @@ def _write_thread(
     for seq, index in enumerate(canonicals, start=1):
         parent_cluster = parent_of[cluster_id_of[index]]
         depth = depth_of[cluster_id_of[index]]
-        hows = {folding.how[i] for i in members[index]} - {None}
-        method = next((how for how in ("near", "exact", "identity") if how in hows), None)
+        kinds = {folding.folded[i] for i in members[index]} - {None}
+        folded = next((kind for kind in ("near", "exact", "identity") if kind in kinds), None)
+        same_text = folding.same_text.get(index)
         record = records[index]
         cluster_rows.append(
             (
@@ -214,13 +312,15 @@ def _write_thread(
                 record.author,
                 record.text,
                 len(members[index]),
-                method,
+                folded,
                 int(record.is_tombstone),
+                None if same_text is None else cluster_id_of[same_text],
             )
         )
     db.executemany(
         "INSERT INTO clusters (id, thread_id, seq, canonical_comment_id, parent_cluster_id, "
-        "depth, author, text, size, method, is_tombstone) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "depth, author, text, size, folded, is_tombstone, text_group) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         cluster_rows,
     )
     if progress:
@@ -241,7 +341,7 @@ def _write_thread(
                 record.created_at,
                 record.text,
                 int(record.is_tombstone),
-                folding.how[i],
+                folding.folded[i],
             )
             for i, record in enumerate(records)
         ),

@@ -106,4 +106,21 @@ MIGRATIONS: list[str] = [
         text, content='clusters', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
     );
     """,
+    # 2: the full-text table declared the way Datasette and sqlite-utils recognise (content
+    # in double quotes), one name ("folded") for how comments fold, and what folding by author
+    # needs: which threads were folded how, and which clusters say the same words.
+    """
+    DROP TABLE clusters_fts;
+    CREATE VIRTUAL TABLE clusters_fts USING fts5 (
+        text, content="clusters", content_rowid="id", tokenize="unicode61 remove_diacritics 2"
+    );
+    INSERT INTO clusters_fts (clusters_fts) VALUES ('rebuild');
+    ALTER TABLE clusters RENAME COLUMN method TO folded;
+    -- Threads imported before this version folded the same words across authors.
+    ALTER TABLE threads ADD COLUMN fold TEXT NOT NULL DEFAULT 'across-authors';
+    -- Clusters whose texts fold together but whose authors differ share a text_group (the id
+    -- of the group's first cluster); NULL when no other cluster says the same.
+    ALTER TABLE clusters ADD COLUMN text_group INTEGER;
+    CREATE INDEX clusters_text_group ON clusters (text_group) WHERE text_group IS NOT NULL;
+    """,
 ]

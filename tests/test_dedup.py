@@ -59,7 +59,7 @@ def test_exact_repeats_fold_whatever_their_case_spacing_and_quote_marks() -> Non
         )
     )
     assert folding.canonical == [0, 0, 0]
-    assert folding.how == [None, "exact", "exact"]
+    assert folding.folded == [None, "exact", "exact"]
 
 
 def test_identity_repeats_fold_into_the_first_even_when_edited() -> None:
@@ -71,14 +71,14 @@ def test_identity_repeats_fold_into_the_first_even_when_edited() -> None:
         ]
     )
     assert folding.canonical == [0, 1, 0]
-    assert folding.how == [None, None, "identity"]
+    assert folding.folded == [None, None, "identity"]
 
 
 def test_canonical_is_the_earliest_record_of_its_cluster() -> None:
     typo = LONG.replace("database", "databse")
     folding = fold(records("an unrelated first comment of some length", typo, LONG, typo, LONG))
     assert folding.canonical == [0, 1, 1, 1, 1]
-    assert folding.how == [None, None, "near", "exact", "near"]
+    assert folding.folded == [None, None, "near", "exact", "near"]
 
 
 # --- near duplicates ---------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_canonical_is_the_earliest_record_of_its_cluster() -> None:
 def test_near_duplicates_fold(variant: str) -> None:
     folding = fold(records(LONG, variant))
     assert folding.canonical == [0, 0]
-    assert folding.how == [None, "near"]
+    assert folding.folded == [None, "near"]
 
 
 def test_quote_style_changes_fold() -> None:
@@ -136,6 +136,59 @@ def test_different_comments_sharing_most_words_do_not_fold(first: str, second: s
     assert fold(records(first, second)).canonical == [0, 1]
 
 
+# --- authors -----------------------------------------------------------------------------------
+
+
+def by(author: str | None, text: str, **fields) -> CommentRecord:
+    return CommentRecord(text, author=author, **fields)
+
+
+def test_the_same_words_from_different_people_are_not_folded_but_grouped() -> None:
+    typo = LONG.replace("database", "databse")
+    folding = fold([by("ann", LONG), by("bob", LONG), by("ann", typo), by("carol", typo)])
+    assert folding.canonical == [0, 1, 0, 3]
+    assert folding.folded == [None, None, "near", None]
+    assert folding.same_text == {0: 0, 1: 0, 3: 0}
+
+
+def test_records_with_no_author_fold_together_but_not_with_named_ones() -> None:
+    folding = fold(
+        [by(None, "Thank you sir"), by(None, "thank you  SIR"), by("ann", "Thank You Sir")]
+    )
+    assert folding.canonical == [0, 0, 2]
+    assert folding.same_text == {0: 0, 2: 0}
+
+
+def test_folding_across_authors_keeps_the_old_single_cluster() -> None:
+    thanks = [by(name, "Thank You Sir") for name in ("ann", "bob", "carol", "dan", "ann")]
+    folding = fold(thanks, across_authors=True)
+    assert folding.canonical == [0] * 5
+    assert folding.folded == [None, "exact", "exact", "exact", "exact"]
+    assert folding.same_text == {}
+
+
+def test_an_identity_repeat_by_another_author_name_still_folds() -> None:
+    """The platform id says it is one comment, whatever the scrape says of its author."""
+    folding = fold([by("ann", LONG, platform_id="a"), by("[deleted]", LONG, platform_id="a")])
+    assert folding.canonical == [0, 0]
+    assert folding.folded == [None, "identity"]
+
+
+def test_a_tombstone_listed_twice_in_a_dump_without_ids_counts_once() -> None:
+    when = "2024-03-01T10:00:00Z"
+    folding = fold(
+        [
+            by("[deleted]", "[deleted]", created_at=when, is_tombstone=True),
+            by("[deleted]", "[deleted]", created_at="2024-03-01T11:00:00Z", is_tombstone=True),
+            by("[deleted]", "[deleted]", created_at=when, is_tombstone=True),
+            by("[deleted]", "[deleted]", is_tombstone=True),  # no time: nothing identifies it
+            by("[deleted]", "[deleted]", is_tombstone=True),
+        ]
+    )
+    assert folding.canonical == [0, 1, 0, 3, 4]
+    assert folding.folded == [None, None, "identity", None, None]
+
+
 # --- tombstones and short texts ----------------------------------------------------------------
 
 
@@ -150,7 +203,7 @@ def test_tombstones_never_fold_by_text_but_identity_repeats_do() -> None:
         ]
     )
     assert folding.canonical == [0, 1, 0, 3, 3]
-    assert folding.how == [None, None, "identity", None, "exact"]
+    assert folding.folded == [None, None, "identity", None, "exact"]
 
 
 def test_short_texts_fold_only_by_exact_repeat() -> None:
@@ -229,8 +282,8 @@ def test_seed_thread_folds_into_eleven_clusters() -> None:
     )
     assert len(set(folding.canonical)) == 11
     assert folding.canonical[15] == 15  # the tombstone, line 16
-    assert sum(how is not None for how in folding.how) == 9
-    assert set(folding.how) == {None, "exact"}
+    assert sum(how is not None for how in folding.folded) == 9
+    assert set(folding.folded) == {None, "exact"}
 
 
 def test_progress_is_reported_by_stage_and_can_cancel() -> None:

@@ -154,20 +154,39 @@ def test_every_occurrence_keeps_its_position_and_text(seed_db, seed_path):
                 "ON o.id = c.canonical_comment_id WHERE o.text != c.text") == [(0,)]  # fmt: skip
 
 
-def test_a_cluster_takes_its_canonical_occurrences_author(open_db, tmp_path):
+SAME_WORDS_BY_FOUR = (
+    "id,author,created_at,text\n"
+    "c1,ann,2024-01-01T10:00:00Z,The same point made by several people here\n"
+    "c2,bob,2024-01-01T11:00:00Z,A different comment with its own words\n"
+    "c3,carol,2024-01-01T12:00:00Z,The same point made by several people here\n"
+    "c4,dan,2024-01-01T13:00:00Z,the same point  made by several people here!\n"
+    "c5,ann,2024-01-01T14:00:00Z,The same point made by several people here\n"
+)
+
+
+def test_the_same_words_from_different_people_stay_apart_and_are_related(open_db, tmp_path):
     source = tmp_path / "thread.csv"
-    source.write_text(
-        "id,author,created_at,text\n"
-        "c1,ann,2024-01-01T10:00:00Z,The same point made by several people here\n"
-        "c2,bob,2024-01-01T11:00:00Z,A different comment with its own words\n"
-        "c3,carol,2024-01-01T12:00:00Z,The same point made by several people here\n"
-        "c4,dan,2024-01-01T13:00:00Z,the same point  made by several people here!\n",
-        encoding="utf-8",
-    )
+    source.write_text(SAME_WORDS_BY_FOUR, encoding="utf-8")
     db = open_db()
     import_file(db, source)
+    # ann said it twice (a repeat folds); carol and dan said it too (their own speech acts).
+    assert rows(db, "SELECT id, author, size, folded, text_group FROM clusters ORDER BY id") == [
+        (1, "ann", 2, "exact", 1),
+        (2, "bob", 1, None, None),
+        (3, "carol", 1, None, 1),
+        (4, "dan", 1, None, 1),
+    ]
+    assert rows(db, "SELECT fold FROM threads") == [("by-author",)]
+
+
+def test_folding_across_authors_keeps_the_first_authors_name(open_db, tmp_path):
+    source = tmp_path / "thread.csv"
+    source.write_text(SAME_WORDS_BY_FOUR, encoding="utf-8")
+    db = open_db()
+    import_file(db, source, fold_mode="across-authors")
+    assert rows(db, "SELECT fold FROM threads") == [("across-authors",)]
     assert rows(db, "SELECT id, author, size FROM clusters ORDER BY id") == [
-        (1, "ann", 3),
+        (1, "ann", 4),
         (2, "bob", 1),
     ]
     assert rows(
@@ -177,6 +196,7 @@ def test_a_cluster_takes_its_canonical_occurrences_author(open_db, tmp_path):
         (2, "bob", "c2", 2),
         (3, "carol", "c3", 1),
         (4, "dan", "c4", 1),
+        (5, "ann", "c5", 1),
     ]
 
 
