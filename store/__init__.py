@@ -26,7 +26,7 @@ _EXPORTS = {
     "write": "store.database",
     "ThreadmarkError": "store.errors",
     "EXPORTERS": "store.exporters",
-    "export": "store.exporters",
+    "export": "store.exporting",
     "import_file": "store.ingest",
     "prepare": "store.ingest",
     "write_import": "store.ingest",

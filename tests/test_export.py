@@ -20,6 +20,7 @@ from store import (
     thread_stats,
     toggle_tag,
 )
+from store.records import ReadOptions
 from store.schema import HUMAN_LINK_KINDS
 
 CLAIM, EVIDENCE = 1, 2
@@ -168,7 +169,7 @@ def test_a_multi_line_comment_stays_on_one_jsonl_line(open_db, tmp_path):
     db = open_db()
     source = tmp_path / "paragraphs.txt"
     source.write_text("first line\nsecond line\n\nanother comment\r\n", encoding="utf-8")
-    import_file(db, source, split="paragraphs")
+    import_file(db, source, options=ReadOptions(split="paragraphs"))
     lines = exported(db, "jsonl").split("\n")
     assert [json.loads(line)["text"] for line in lines[:-1]] == [
         "first line\nsecond line",
@@ -209,7 +210,7 @@ def test_csv_neutralises_formulas_and_parses_back_to_the_same_texts(hostile_db):
     for row in rows:
         for value in row.values():
             assert not value.startswith(FORMULA_STARTS), row
-    assert raw.startswith("id,thread,position,") and raw.endswith("\r\n")
+    assert raw.startswith("id,number,thread,position,") and raw.endswith("\r\n")
 
 
 def test_links_csv_has_one_row_per_link_with_both_texts(hostile_db):
@@ -285,6 +286,24 @@ def test_a_thread_selection_exports_that_thread_only(db, tmp_path):
     everything = exported_json(db)
     assert len(everything["comments"]) == 13 and len(everything["links"]) == 3
     assert [r["id"] for r in csv_rows(exported(db, "csv", 2))] == ["12", "13"]
+
+
+def test_exports_keep_the_stable_id_and_add_the_number_the_reader_shows(db, tmp_path):
+    other = import_file(db, write_lines(tmp_path / "other.txt", ["one more", "and another"]))
+    add_link(db, 13, 12, "rebuts", "alice")
+    second = exported_json(db, other.thread_id)
+    assert [(c["id"], c["number"]) for c in second["comments"]] == [(12, 1), (13, 2)]
+    link = second["links"][0]
+    assert (link["source"], link["target"]) == (13, 12)
+    assert (link["source_number"], link["target_number"]) == (2, 1)
+    rows = csv_rows(exported(db, "csv", other.thread_id))
+    assert [(r["id"], r["number"]) for r in rows] == [("12", "1"), ("13", "2")]
+    edges = csv_rows(exported(db, "links-csv", other.thread_id))
+    assert [(e["source"], e["source_number"], e["target_number"]) for e in edges] == [
+        ("13", "2", "1")
+    ]
+    line = json.loads(exported(db, "jsonl", other.thread_id).splitlines()[0])
+    assert (line["id"], line["number"]) == (12, 1)
 
 
 def test_the_contract_formats_are_registered():

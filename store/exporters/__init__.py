@@ -1,4 +1,8 @@
-"""Exporters by format name; each writes one thread (or all) from a consistent snapshot."""
+"""Exporters by format name; each writes one thread (or all) from rows it reads.
+
+They take no transaction of their own: :func:`store.exporting.export` runs one inside a read
+snapshot.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import sqlite3
 from collections.abc import Callable
 from typing import TextIO
 
-from store.database import read_snapshot
 from store.exporters.structured import write_json, write_jsonl
 from store.exporters.tabular import write_comments_csv, write_links_csv
 
@@ -20,9 +23,3 @@ EXPORTERS: dict[str, Exporter] = {
 }
 
 FILE_SUFFIXES = {"csv": ".csv", "links-csv": ".links.csv", "json": ".json", "jsonl": ".jsonl"}
-
-
-def export(db: sqlite3.Connection, format: str, out: TextIO, thread_id: int | None = None) -> None:
-    """Write the export named ``format`` to ``out`` (a text stream opened with newline="")."""
-    with read_snapshot(db):
-        EXPORTERS[format](db, out, thread_id)

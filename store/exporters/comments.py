@@ -13,7 +13,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.sql import in_thread
+from store.sql import CODEBOOK_ORDER, in_thread
+
+# What every export says of a link: both ends by stable id and by number in the thread.
+LINK_FIELDS = (
+    "source",
+    "target",
+    "source_number",
+    "target_number",
+    "kind",
+    "annotator",
+    "note",
+    "created_at",
+)
 
 
 @dataclass(slots=True)
@@ -21,6 +33,7 @@ class ExportComment:
     """A unique comment (cluster) as exports see it."""
 
     id: int
+    number: int  # its number in its thread (#N in the reader); ``id`` is the stable one
     thread: int
     position: int
     text: str
@@ -79,7 +92,7 @@ def tag_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
             db,
             "SELECT t.name, t.hotkey, t.color, t.description, p.name AS parent FROM tags t "
             "LEFT JOIN tags p ON p.id = t.parent_id "
-            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name COLLATE NOCASE",
+            f"ORDER BY {CODEBOOK_ORDER}",
         )
     )
 
@@ -88,7 +101,8 @@ def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[st
     """Every link whose source is in the thread, people's and the import's, oldest first."""
     yield from _dict_rows(
         db,
-        "SELECT l.source_cluster AS source, l.target_cluster AS target, l.kind, l.annotator, "
+        "SELECT l.source_cluster AS source, l.target_cluster AS target, "
+        "s.seq AS source_number, t.seq AS target_number, l.kind, l.annotator, "
         "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
         f"WHERE {in_thread('s.thread_id', thread_id)} ORDER BY l.id",
@@ -106,7 +120,7 @@ def export_comments(
         "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
         "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} "
-        "ORDER BY a.cluster_id, t.hotkey IS NULL, t.hotkey, t.name, a.annotator",
+        f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
         args,
     )
     notes = _grouped(
@@ -122,23 +136,27 @@ def export_comments(
         if link["target"] not in targets:
             targets.append(link["target"])
 
+    # An occurrence whose words differ from its comment's in any way (a near duplicate, or an
+    # exact one that differs in case, spacing or Unicode form) carries its own text.
     occurrences = db.execute(
-        "SELECT cluster_id, position, platform_id, parent_platform_id, author, created_at, "
-        "CASE WHEN folded = 'near' OR (folded = 'identity' AND text IS NOT "
-        "(SELECT text FROM clusters WHERE id = cluster_id)) THEN text END "
-        f"FROM comments WHERE {in_thread('thread_id', thread_id)} ORDER BY cluster_id, id",
+        "SELECT o.cluster_id, o.position, o.platform_id, o.parent_platform_id, o.author, "
+        "o.created_at, "
+        "CASE WHEN o.text IS NOT (SELECT c.text FROM clusters c WHERE c.id = o.cluster_id) "
+        "THEN o.text END "
+        f"FROM comments o WHERE {in_thread('o.thread_id', thread_id)} ORDER BY o.cluster_id, o.id",
         args,
     )
     pending = occurrences.fetchone()
     clusters = db.execute(
-        "SELECT c.id, c.thread_id, o.position, c.text, c.author, o.created_at, c.is_tombstone "
-        "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
+        "SELECT c.id, c.seq, c.thread_id, o.position, c.text, c.author, o.created_at, "
+        "c.is_tombstone FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
     )
-    for cluster_id, thread, position, text, author, created_at, tombstone in clusters:
+    for cluster_id, number, thread, position, text, author, created_at, tombstone in clusters:
         comment = ExportComment(
             id=cluster_id,
+            number=number,
             thread=thread,
             position=position,
             text=text,
@@ -157,7 +175,7 @@ def export_comments(
                 "author": pending[4],
                 "created_at": pending[5],
             }
-            if pending[6] is not None:  # a variant's own words, so nothing of the source is lost
+            if pending[6] is not None:  # its own words, so nothing of the source is lost
                 occurrence["text"] = pending[6]
             comment.occurrences.append(occurrence)
             pending = occurrences.fetchone()

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any, TextIO
 
 from store.exporters.comments import (
+    LINK_FIELDS,
     ExportComment,
     export_comments,
     link_rows,
@@ -18,6 +19,7 @@ from store.exporters.comments import (
 def comment_object(comment: ExportComment) -> dict[str, Any]:
     return {
         "id": comment.id,
+        "number": comment.number,
         "thread": comment.thread,
         "text": comment.text,
         "author": comment.author,
@@ -33,7 +35,9 @@ def comment_object(comment: ExportComment) -> dict[str, Any]:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """JSON as UTF-8 text, with DEL escaped like the other controls: JSON allows it raw, but
+    a file full of it looks binary (to threadmark's own reader too) and a terminal acts on it."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def write_json(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
@@ -45,8 +49,7 @@ def write_json(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None
         out.write(("\n" if n == 0 else ",\n") + _dumps(comment_object(comment)))
     out.write('\n],\n"links": [')
     for n, link in enumerate(link_rows(db, thread_id)):
-        fields = {key: link[key] for key in ("source", "target", "kind", "annotator", "note")}
-        fields["created_at"] = link["created_at"]
+        fields = {key: link[key] for key in LINK_FIELDS}
         out.write(("\n" if n == 0 else ",\n") + _dumps(fields))
     out.write("\n]}\n")
 

@@ -10,13 +10,14 @@ import csv
 import sqlite3
 from typing import Any, TextIO
 
-from store.exporters.comments import export_comments, link_rows
+from store.exporters.comments import LINK_FIELDS, export_comments, link_rows
 from store.schema import LINK_KINDS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 COMMENT_COLUMNS = (
     "id",
+    "number",
     "thread",
     "position",
     "author",
@@ -28,16 +29,7 @@ COMMENT_COLUMNS = (
     *LINK_KINDS,
     "note",
 )
-LINK_COLUMNS = (
-    "source",
-    "target",
-    "kind",
-    "annotator",
-    "note",
-    "created_at",
-    "source_text",
-    "target_text",
-)
+LINK_COLUMNS = (*LINK_FIELDS, "source_text", "target_text")
 
 
 def neutralise(value: Any) -> Any:
@@ -63,6 +55,7 @@ def write_comments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | Non
         }
         row = (
             comment.id,
+            comment.number,
             comment.thread,
             comment.position,
             comment.author,
