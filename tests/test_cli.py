@@ -1,4 +1,4 @@
-"""The command-line contract (DESIGN.md, "Command line").
+"""The command-line contract (README.md, "Command line").
 
 Each promise is proved end to end at least once with ``run_cli`` (a real ``python -m tui.cli``
 subprocess: exit status, stderr lines, no traceback).  The many variations of a promise run
@@ -227,7 +227,7 @@ def test_export_every_format_to_stdout_and_to_a_file(
 
     rows = list(csv.reader(io.StringIO((tmp_path / "csv").read_text("utf-8"), newline="")))
     header = rows[0]
-    assert header[:6] == ["id", "thread", "position", "author", "created_at", "text"]
+    assert header[:6] == ["id", "number", "thread", "position", "author", "created_at"]
     assert [row[0] for row in rows[1:]] == [str(n) for n in range(1, 12)]
     first = dict(zip(header, rows[1], strict=True))
     assert (first["tags"], first["note"], first["occurrences"]) == (

@@ -2,6 +2,8 @@
 
 Bad input is a :class:`ThreadmarkError`: one ``threadmark: error: ...`` line on stderr and exit
 status 2, with the database as it was.  Anything else that escapes is a bug (status 1).
+File names and file contents are hostile: every message, and an export written to a
+terminal, shows their control characters as visible stand-ins.
 """
 
 from __future__ import annotations
@@ -10,15 +12,31 @@ import argparse
 import getpass
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
 from store.errors import ThreadmarkError
+from tui.inert import TerminalWriter, inert
+from tui.wording import plural
+
+if TYPE_CHECKING:
+    from store.ingest import PreparedImport
+    from store.records import ReadOptions
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+# ``import --FLAG-column``: the flag's word for each record field a column can hold.
+COLUMN_FLAGS = {
+    "text": "text",
+    "author": "author",
+    "platform_id": "id",
+    "parent_id": "parent",
+    "created_at": "time",
+}
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -79,6 +97,26 @@ def _threshold(text: str) -> float:
     return value
 
 
+def _encoding(name: str) -> str:
+    """``--encoding``, checked before any file is read: a codec that decodes bytes to text."""
+    try:
+        b"x".decode(name, "ignore")  # an empty string would decode without a codec lookup
+    except (LookupError, UnicodeError):  # unknown, bytes to bytes (base64), or "undefined"
+        raise argparse.ArgumentTypeError(f"unknown text encoding {name!r}") from None
+    return name
+
+
+def _column(text: str) -> str | int:
+    """A column by header name, or by 1-based number when it is all digits."""
+    if text.isascii() and text.isdigit():
+        if int(text) < 1:
+            raise argparse.ArgumentTypeError("column numbers start at 1")
+        return int(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a column name cannot be empty")
+    return text
+
+
 def reader_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="threadmark",
@@ -96,7 +134,7 @@ def reader_parser() -> ArgumentParser:
 
 
 def import_parser() -> ArgumentParser:
-    from store.ingest import DEFAULT_THRESHOLD
+    from store.ingest import DEFAULT_FOLD, DEFAULT_THRESHOLD, FOLD_MODES
     from store.readers import FORMATS, SPLITS
 
     parser = ArgumentParser(prog="threadmark import", description="Import threads.")
@@ -110,12 +148,37 @@ def import_parser() -> ArgumentParser:
         help="plain text: one comment per line, or per blank-line paragraph",
     )
     parser.add_argument(
+        "--encoding",
+        type=_encoding,
+        default=None,
+        help="the files' encoding (default: from a BOM, else UTF-8, else detected)",
+    )
+    for flag in COLUMN_FLAGS.values():
+        parser.add_argument(
+            f"--{flag}-column",
+            type=_column,
+            default=None,
+            metavar="NAME|N",
+            help=f"CSV and JSON Lines: the column with each comment's {flag}, by name or number",
+        )
+    parser.add_argument(
+        "--fold",
+        default=DEFAULT_FOLD,
+        choices=FOLD_MODES,
+        help="fold only one person's repeats (default), or the same words from anyone",
+    )
+    parser.add_argument(
         "--threshold",
         type=_threshold,
         default=DEFAULT_THRESHOLD,
         help=f"near-duplicate similarity, 0-100 (default {DEFAULT_THRESHOLD:g})",
     )
     parser.add_argument("--title", default=None, help="thread title (default: from the file)")
+    parser.add_argument(
+        "--skip-bad",
+        action="store_true",
+        help="import the good files when some are bad (default: a bad file imports none)",
+    )
     return parser
 
 
@@ -143,12 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except ThreadmarkError as error:
-        print(f"threadmark: error: {error}", file=sys.stderr)
+        _say(f"threadmark: error: {error}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print(
-            "threadmark: interrupted; nothing was saved from the unfinished step", file=sys.stderr
-        )
+        _say("threadmark: interrupted; nothing was saved from the unfinished step")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `threadmark export ... | head`: the reader went away, which is not an error.
@@ -162,7 +223,14 @@ def run(argv: list[str]) -> int:
         parser, command = SUBCOMMANDS[argv[0]]
         args = parser().parse_args(argv[1:])
         args.db = args.db or default_db_path()
-        return command(args)
+        try:
+            return command(args)
+        except sqlite3.DatabaseError as error:
+            # Damage the open did not read (a big file is checked page by page as it is
+            # read) or a full disk is the file's problem, not a bug.
+            from store.database import database_error
+
+            raise database_error(args.db, error) or error from None
     args = reader_parser().parse_args(argv)
     args.db = args.db or default_db_path()
     args.annotator = args.annotator or default_annotator()
@@ -172,60 +240,101 @@ def run(argv: list[str]) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Read and fold every file first, so one bad file leaves the database untouched."""
-    from store.database import open_database
-    from store.ingest import file_sha256, prepare, thread_with_sha256, write_import
+    """Read and fold every file before storing any, so a bad file is found before a write.
+
+    By default one bad file imports none; with ``--skip-bad`` the others are imported, each
+    bad one gets its own error line, and the exit status is still 2.
+    """
+    from store.database import database_exists, open_database
+    from store.ingest import PreparedImport, write_imports
+    from store.records import ReadOptions
     from tui.progress import import_progress
 
+    options = ReadOptions(
+        split=args.split,
+        encoding=args.encoding,
+        columns={
+            field: column
+            for field, flag in COLUMN_FLAGS.items()
+            if (column := getattr(args, f"{flag}_column")) is not None
+        },
+    )
     # An empty file (touch threadmark.db) is no database yet: it is made only once every
     # file has been read, so bad input leaves it empty.
-    has_database = args.db.exists() and not (args.db.is_file() and args.db.stat().st_size == 0)
-    db = open_database(args.db) if has_database else None
-    prepared_imports = []
+    db = open_database(args.db) if database_exists(args.db) else None
+    outcomes = []
     for path in args.files:
-        if db is not None and (existing := thread_with_sha256(db, file_sha256(path))):
-            _already_imported(path, existing)
-            continue
-        with import_progress(f"reading {path.name}") as progress:
-            prepared_imports.append(
-                (
-                    path,
-                    prepare(
-                        path,
-                        format=args.format,
-                        split=args.split,
-                        threshold=args.threshold,
-                        title=args.title,
-                        progress=progress,
-                    ),
-                )
-            )
-    for path, prepared in prepared_imports:
+        try:
+            outcomes.append((path, _read_for_import(db, path, args, options)))
+        except ThreadmarkError as error:
+            if not args.skip_bad:
+                raise ThreadmarkError(f"{error}; nothing imported") from None
+            outcomes.append((path, error))
+    to_store = [outcome for _, outcome in outcomes if isinstance(outcome, PreparedImport)]
+    if to_store:  # one transaction: a failure while storing any file stores none of them
         db = db or open_database(args.db)
-        with import_progress(f"storing {prepared.source}") as progress:
-            outcome = write_import(db, prepared, progress)
-        if not outcome.created:
-            _already_imported(path, outcome.thread_id)
-            continue
-        records = len(prepared.parsed.records)
-        folded = records - len(set(prepared.folding.canonical))
-        print(
-            f"imported {path} as thread {outcome.thread_id}: {records} comments "
-            f"({prepared.parsed.format}), {folded} folded into earlier ones",
-            file=sys.stderr,
+        with import_progress(f"storing {len(to_store)} of {len(outcomes)} files") as progress:
+            stored = iter(write_imports(db, to_store, progress))
+    for path, outcome in outcomes:
+        if isinstance(outcome, ThreadmarkError):
+            _say(f"threadmark: error: {outcome}; skipped")
+        elif isinstance(outcome, int):
+            _already_imported(path, outcome)
+        elif (written := next(stored)).created:
+            _report_import(path, outcome, written.thread_id)
+        else:
+            _already_imported(path, written.thread_id)
+    bad = any(isinstance(outcome, ThreadmarkError) for _, outcome in outcomes)
+    return EXIT_BAD_INPUT if bad else 0
+
+
+def _read_for_import(
+    db, path: Path, args: argparse.Namespace, options: ReadOptions
+) -> PreparedImport | int:
+    """``path`` read and folded, or the id of the thread it already is in ``db``."""
+    from store.ingest import file_sha256, prepare, thread_with_sha256
+    from tui.progress import import_progress
+
+    if db is not None and (existing := thread_with_sha256(db, file_sha256(path))):
+        return existing
+    with import_progress(f"reading {inert(path.name)}") as progress:
+        return prepare(
+            path,
+            format=args.format,
+            options=options,
+            threshold=args.threshold,
+            fold_mode=args.fold,
+            title=args.title,
+            progress=progress,
         )
-    return 0
+
+
+def _report_import(path: Path, prepared: PreparedImport, thread_id: int) -> None:
+    """The reader's warnings on the file, then one line on what was imported."""
+    for warning in prepared.parsed.warnings:
+        _say(f"threadmark: warning: {path}: {warning}")
+    records = len(prepared.parsed.records)
+    folded = records - len(set(prepared.folding.canonical))
+    _say(
+        f"imported {path} as thread {thread_id}: {plural(records, 'comment')} "
+        f"({prepared.parsed.format}), {folded:,} folded into earlier ones"
+    )
 
 
 def _already_imported(path: Path, thread_id: int) -> None:
-    print(f"threadmark: {path} is already imported as thread {thread_id}", file=sys.stderr)
+    _say(f"threadmark: {path} is already imported as thread {thread_id}")
+
+
+def _say(message: str) -> None:
+    """One line on stderr, inert: a file's name or contents may hold escape sequences."""
+    print(inert(message), file=sys.stderr)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from store.database import open_database
+    from store.database import open_for_reading
     from store.stats import thread_stats
 
-    db = open_database(args.db, create=False)
+    db = open_for_reading(args.db)
     _check_thread(db, args.thread)
     counts = thread_stats(db, args.thread)
     if args.json:
@@ -238,16 +347,18 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from store.database import open_database
-    from store.exporters import export
+    from store.database import open_for_reading
+    from store.exporting import export
 
-    db = open_database(args.db, create=False)
+    db = open_for_reading(args.db)
     _check_thread(db, args.thread)
     if args.output == "-":
-        # The same bytes as -o FILE, whatever the locale or PYTHONIOENCODING says.
+        # The same bytes as -o FILE, whatever the locale or PYTHONIOENCODING says; but a
+        # terminal would run the escape sequences in comments, so it is shown them inertly.
         sys.stdout.reconfigure(encoding="utf-8", newline="")
-        export(db, args.format, sys.stdout, args.thread)
-        sys.stdout.flush()
+        out = TerminalWriter(sys.stdout) if sys.stdout.isatty() else sys.stdout
+        export(db, args.format, out, args.thread)
+        out.flush()
         return 0
     target = Path(args.output)
     if not target.name or target.is_dir():
@@ -265,7 +376,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    print(f"wrote {target}", file=sys.stderr)
+    _say(f"wrote {target}")
     return 0
 
 

@@ -3,13 +3,15 @@
 Rich and Textual only interpret markup when asked to, so the danger is the characters
 themselves: ESC starts terminal sequences (cursor moves, OSC 52 clipboard writes), other
 controls move the cursor or ring the bell, bidi overrides reorder what the reader sees, and
-zero-width characters hide text.  Each is swapped for a visible stand-in.
+zero-width characters hide text.  Each is swapped for a visible stand-in, on the reader's
+screen and wherever the command line writes to a terminal.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TextIO
 
 # C0 controls show as their Unicode "control pictures" (ESC as ␛); DEL as ␡.
 _C0 = {code: chr(0x2400 + code) for code in range(0x20)}
@@ -40,6 +42,13 @@ _TRANSLATION = {
 }
 _LINE_TABLE = _TRANSLATION
 _BLOCK_TABLE = {**_TRANSLATION, ord("\n"): "\n", ord("\t"): "    "}
+# A terminal keeps tabs and line ends: a carriage return alone would overwrite the line.
+_TERMINAL_STAND_INS = {
+    chr(code): shown for code, shown in _TRANSLATION.items() if code not in (9, 10)
+}
+_TERMINAL_LIVE = re.compile(
+    "\r(?!\n)|[" + re.escape("".join(ch for ch in _TERMINAL_STAND_INS if ch != "\r")) + "]"
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -53,6 +62,46 @@ def inert(text: str, *, multiline: bool = False) -> str:
         text = text.replace("\r\n", "\n").translate(_BLOCK_TABLE)
     else:
         text = text.translate(_LINE_TABLE)
+    return _without_invisibles(text)
+
+
+def for_terminal(text: str) -> str:
+    """``text`` as ``less`` would show it: every control a visible stand-in but the line ends.
+
+    Unlike :func:`inert` the text is otherwise exactly as written (tabs, "\\r\\n" and "\\n"
+    line ends), so an export printed to a terminal reads like the file it would have been;
+    a carriage return on its own, which would overwrite the line, shows as ␍.
+    """
+    return _without_invisibles(_TERMINAL_LIVE.sub(lambda live: _TERMINAL_STAND_INS[live[0]], text))
+
+
+class TerminalWriter:
+    """A text stream that passes everything written to it through :func:`for_terminal`.
+
+    A carriage return that ends one write is held back until the next, so a "\\r\\n" split
+    across two writes is still a line end; :meth:`flush` writes one left over.
+    """
+
+    def __init__(self, terminal: TextIO) -> None:
+        self._terminal = terminal
+        self._held = ""
+
+    def write(self, text: str) -> int:
+        pending = self._held + text
+        self._held = "\r" if pending.endswith("\r") else ""
+        self._terminal.write(for_terminal(pending[: len(pending) - len(self._held)]))
+        return len(text)
+
+    def flush(self) -> None:
+        self._terminal.write(for_terminal(self._held))
+        self._held = ""
+        self._terminal.flush()
+
+
+def _without_invisibles(text: str) -> str:
+    """Lone surrogates as U+FFFD, and format characters (category Cf) as stand-ins."""
+    if text.isascii():  # the common case, and neither can be ASCII
+        return text
     text = _SURROGATE.sub("\ufffd", text)
     if any(ord(ch) > 0x7F and unicodedata.category(ch) == "Cf" for ch in text):
         text = "".join(_visible(ch) for ch in text)

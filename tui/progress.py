@@ -21,7 +21,7 @@ def import_progress(description: str) -> Iterator[ProgressCallback | None]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is not markup
         BarColumn(),
         TaskProgressColumn(),
         transient=True,
