@@ -1,101 +1,285 @@
 """Ranking the comments a link could point to, for the link picker.
 
-The parent comes first (most rebuttals answer it), then comments ranked by rapidfuzz
-similarity: to the typed words when the user types, else to the linking comment's own text.
-Only a neighbourhood of the thread plus full-text matches is scored, so a million-comment
-thread ranks as fast as a small one.  ``#12`` names comment 12 exactly.
+A link most often points at the comment its source answers, so the ranking puts first what
+predicts that: the parent (when the source has reply structure), then what the source quotes
+(the import's ``quotes`` links), then the comments before it and last those after it, each by
+words evidence (FTS5's bm25 over the source's rarest words) less a multiple of the log of its
+distance in thread order (time order, in a flat scrape).  Typed words filter: each must start a
+word of the comment.  Every candidate says why it is offered.  bench/suggest.py measures it.
+
+Only the source's neighbourhood, the best matches of its rare words and the nearest matches of
+the typed words are scored, so a million-comment thread ranks as fast as a small one.
+
+``#4`` names the comment numbered 4 in the source's thread (``seq``, not the database id).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
-
-from rapidfuzz import fuzz, process, utils
 
 from store.queries import SNIPPET_CHARS, fts_query
 
 NEIGHBOURHOOD = 300  # rows either side of the linking comment that are always scored
-SEARCH_POOL = 500  # full-text matches scored when the user types words
+WORD_POOL = 100  # the best bm25 matches of the rare words, from anywhere in the thread
+SEARCH_POOL = 200  # full-text matches of the typed words, nearest to the source first
 MIN_SEARCH_WORD = 3  # a one- or two-letter prefix matches most of a big thread: not worth it
-_EXACT_ID = re.compile(r"^\s*#(\d+)\s*$")
+RARE_WORDS = 8  # the source's rarest words, whose bm25 is the words evidence
+COMMON_DOCS = 1000  # a word in this many comments is not rare, and costs too much to search
+WORDS_LOOKED_UP = 64  # distinct words of the source whose rarity is looked up
+# The odds that a comment is the one answered fall off as its distance squared (the score
+# takes NEAR_WEIGHT * ln distance), and sharing rare words multiplies them by exp(bm25).  From
+# bench/suggest.py: 1 lets a word shared two rows up beat the row just above, which loses on
+# chains of replies (tests/fixtures/reddit_escaped.json); 2.5 loses on busy threads.
+NEAR_WEIGHT = 2.0
+MATCHED_CHARS = 4000  # how much of a comment's text typed words and reasons look at
+_EXACT_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
+_WORD = re.compile(r"[^\W_]+")  # FTS5's unicode61 tokens: letters and digits
+_ROW = f"SELECT id, seq, author, substr(text, 1, {MATCHED_CHARS}) FROM clusters"
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    id: int
+    id: int  # the cluster id, which links store
+    number: int  # its number in its thread (seq), shown as #number
     snippet: str
     author: str | None
-    reason: str  # "parent", "#N", or the similarity score as text
+    reason: str  # why it is offered: "parent", "quoted", "2 above", "words: paint, brush"
 
 
-def exact_id(query: str) -> int | None:
-    """The comment id in a ``#12`` query, else None."""
-    match = _EXACT_ID.match(query)
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int
+    seq: int
+    author: str | None
+    text: str  # the first MATCHED_CHARS characters
+
+    def candidate(self, reason: str) -> Candidate:
+        return Candidate(self.id, self.seq, self.text[:SNIPPET_CHARS], self.author, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    id: int
+    thread_id: int
+    seq: int
+    parent_id: int | None
+    text: str  # the first MATCHED_CHARS characters
+
+
+def exact_number(query: str) -> int | None:
+    """The comment number in a ``#12`` query, else None."""
+    match = _EXACT_NUMBER.match(query)
     return int(match.group(1)) if match else None
+
+
+def numbered_target(db: sqlite3.Connection, source_id: int, number: int) -> Candidate | None:
+    """Comment ``#number`` of the source's thread, unless it is the source.
+
+    A tombstone is never suggested, but one named is linked: a reply to a deleted comment
+    still answers it.
+    """
+    row = db.execute(
+        f"{_ROW} WHERE thread_id = (SELECT thread_id FROM clusters WHERE id = ?) AND seq = ? "
+        "AND id != ?",
+        (source_id, number, source_id),
+    ).fetchone()
+    return _Row(*row).candidate("named") if row else None
 
 
 def link_candidates(
     db: sqlite3.Connection, source_id: int, query: str = "", limit: int = 50
 ) -> list[Candidate]:
-    """Targets for a link from ``source_id``, best first."""
-    wanted = exact_id(query)
+    """Targets for a link from ``source_id``, best first; ``#N`` gives exactly comment N.
+
+    The order: the parent, the comments the source quotes, the comments above it, the comments
+    below it (a comment answers what came before it).  Above and below, by words evidence (bm25
+    of the source's rare words) less NEAR_WEIGHT times the log of the distance.
+    """
+    wanted = exact_number(query)
     if wanted is not None:
-        row = db.execute(
-            f"SELECT id, substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ? "
-            "AND thread_id = (SELECT thread_id FROM clusters WHERE id = ?)",
-            (wanted, source_id),
-        ).fetchone()
-        return [Candidate(*row, reason=f"#{wanted}")] if row and wanted != source_id else []
-
-    source = db.execute(
-        "SELECT thread_id, seq, parent_cluster_id, text FROM clusters WHERE id = ?", (source_id,)
+        target = numbered_target(db, source_id, wanted)
+        return [target] if target else []
+    row = db.execute(
+        "SELECT id, thread_id, seq, parent_cluster_id, substr(text, 1, ?) FROM clusters "
+        "WHERE id = ?",
+        (MATCHED_CHARS, source_id),
     ).fetchone()
-    if source is None:
+    if row is None:
         return []
-    thread_id, seq, parent_id, source_text = source
-    pool: dict[int, tuple[str, str | None]] = {}
-    for cluster_id, snippet, author in db.execute(
-        f"SELECT id, substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE thread_id = ? "
-        "AND seq BETWEEN ? AND ? AND NOT is_tombstone",
-        (thread_id, seq - NEIGHBOURHOOD, seq + NEIGHBOURHOOD),
-    ):
-        pool[cluster_id] = (snippet, author)
-    words = query.strip()
-    if max(map(len, words.split()), default=0) >= MIN_SEARCH_WORD:
-        # The first matches in thread order, not the best by bm25: ranking every match of a
-        # common word in a million comments took a second per keystroke.  rapidfuzz ranks them.
-        for cluster_id, snippet, author in db.execute(
-            f"SELECT c.id, substr(c.text, 1, {SNIPPET_CHARS}), c.author FROM clusters_fts f "
-            "CROSS JOIN clusters c ON c.id = f.rowid "  # CROSS: the full-text match drives
-            "WHERE clusters_fts MATCH ? AND c.thread_id = ? AND NOT c.is_tombstone LIMIT ?",
-            (fts_query(words), thread_id, SEARCH_POOL),
-        ):
-            pool[cluster_id] = (snippet, author)
-    pool.pop(source_id, None)
+    source = _Source(*row)
+    structural = _structural_targets(db, source)
+    rare = _rare_words(db, source.text)
+    word_scores = _word_scores(db, source.thread_id, list(rare))
+    named = _named_words(db, rare)
+    rows = _scored_rows(db, source, [*structural, *_best(word_scores, WORD_POOL)], query)
 
-    ranked: list[Candidate] = []
-    if parent_id is not None and not words:
-        parent = (
-            pool.pop(parent_id, None)
-            or db.execute(
-                f"SELECT substr(text, 1, {SNIPPET_CHARS}), author FROM clusters WHERE id = ?",
-                (parent_id,),
-            ).fetchone()
+    def rank(row: _Row) -> tuple[int, float, int]:
+        if row.id in structural:
+            return (0 if structural[row.id] == "parent" else 1, 0.0, -row.seq)
+        distance = source.seq - row.seq
+        score = word_scores.get(row.id, 0.0) - NEAR_WEIGHT * math.log(abs(distance))
+        return (2 if distance > 0 else 3, -score, -row.seq)
+
+    best = sorted(rows, key=rank)[:limit]
+    return [
+        row.candidate(structural.get(row.id) or _reason(row, source.seq, named)) for row in best
+    ]
+
+
+def _structural_targets(db: sqlite3.Connection, source: _Source) -> dict[int, str]:
+    """What the thread itself says the source answers: its parent, and what it quotes."""
+    targets = {
+        target: "quoted"
+        for (target,) in db.execute(
+            "SELECT target_cluster FROM links WHERE source_cluster = ? AND kind = 'quotes'",
+            (source.id,),
         )
-        ranked.append(Candidate(parent_id, parent[0], parent[1], reason="parent"))
-    ids = list(pool)
-    matches = process.extract(
-        words or source_text[:SNIPPET_CHARS],
-        [pool[cluster_id][0] for cluster_id in ids],
-        scorer=fuzz.WRatio,
-        processor=utils.default_process,
-        limit=limit,
-        score_cutoff=30 if words else 0,
+    }
+    if source.parent_id is not None:
+        targets[source.parent_id] = "parent"
+    return targets
+
+
+def _best(scores: dict[int, float], count: int) -> list[int]:
+    return sorted(scores, key=scores.__getitem__, reverse=True)[:count]
+
+
+def _scored_rows(
+    db: sqlite3.Connection, source: _Source, elsewhere: list[int], query: str
+) -> list[_Row]:
+    """The comments worth scoring that have the typed words: the source's neighbourhood,
+    ``elsewhere`` (wherever in the thread) and the nearest matches of the typed words.
+
+    Never the source itself, nor a tombstone.
+    """
+    rows = {
+        row[0]: _Row(*row)
+        for row in db.execute(
+            f"{_ROW} WHERE thread_id = ? AND seq BETWEEN ? AND ? AND NOT is_tombstone",
+            (source.thread_id, source.seq - NEIGHBOURHOOD, source.seq + NEIGHBOURHOOD),
+        )
+    }
+    typed = _words(query)
+    wanted = set(elsewhere)
+    if max(map(len, typed), default=0) >= MIN_SEARCH_WORD:
+        wanted.update(_typed_matches(db, source, typed))
+    missing = sorted(wanted - rows.keys())
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        rows.update(
+            (row[0], _Row(*row))
+            for row in db.execute(
+                # "+thread_id": look the ids up, rather than walk the whole thread's index
+                f"{_ROW} WHERE id IN ({', '.join('?' * len(chunk))}) AND +thread_id = ? "
+                "AND NOT is_tombstone",
+                (*chunk, source.thread_id),
+            )
+        )
+    rows.pop(source.id, None)
+    return [row for row in rows.values() if _has_words(row.text, typed)]
+
+
+def _folded(text: str) -> str:
+    """``text`` as FTS5 compares it: lower case, without diacritics."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
     )
-    for _, score, index in matches:
-        cluster_id = ids[index]
-        snippet, author = pool[cluster_id]
-        ranked.append(Candidate(cluster_id, snippet, author, reason=f"{score:.0f}%"))
-    return ranked[:limit]
+
+
+def _words(text: str) -> list[str]:
+    """The words of ``text`` as FTS5 indexes them."""
+    return _WORD.findall(_folded(text))
+
+
+def _rare_words(db: sqlite3.Connection, text: str) -> dict[str, int]:
+    """The source's RARE_WORDS rarest words that some other comment also has, rarest first,
+    each with the number of comments that have it.
+
+    Rarity is the number of comments (in the whole database) with the word, counted up to
+    COMMON_DOCS: each count stops there, so a common word costs no more than a rare one.
+    """
+    counts = {}
+    for word in dict.fromkeys(w for w in _words(text) if len(w) >= MIN_SEARCH_WORD):
+        if len(counts) == WORDS_LOOKED_UP:
+            break
+        (count,) = db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM clusters_fts WHERE clusters_fts MATCH ? LIMIT ?)",
+            (f'"{word}"', COMMON_DOCS),
+        ).fetchone()
+        if 1 < count < COMMON_DOCS:
+            counts[word] = count
+    return dict(sorted(counts.items(), key=lambda item: item[1])[:RARE_WORDS])
+
+
+def _named_words(db: sqlite3.Connection, rare: dict[str, int]) -> list[str]:
+    """The rare words that count, so a reason may name them: bm25 gives no weight to a word
+    in half the comments or more (in a small thread, "zeppelin" in two of four)."""
+    (comments,) = db.execute("SELECT coalesce(max(id), 0) FROM clusters").fetchone()
+    return [word for word, count in rare.items() if count < comments / 2]
+
+
+def _word_scores(db: sqlite3.Connection, thread_id: int, rare: list[str]) -> dict[int, float]:
+    """How much of the rare words each comment of the thread shares, as bm25 (higher is more)."""
+    if not rare:
+        return {}
+    return {
+        cluster_id: -bm25
+        for cluster_id, bm25 in db.execute(
+            "SELECT f.rowid, bm25(clusters_fts) FROM clusters_fts f CROSS JOIN clusters c "
+            "ON c.id = f.rowid WHERE clusters_fts MATCH ? AND c.thread_id = ? "
+            "AND NOT c.is_tombstone",
+            (" OR ".join(f'"{word}"' for word in rare), thread_id),
+        )
+    }
+
+
+def _typed_matches(db: sqlite3.Connection, source: _Source, typed: list[str]) -> list[int]:
+    """Comments of the thread with the typed words (those long enough to search), nearest first.
+
+    Walks the full-text index in id order (thread order, within an import) up from the source,
+    and down from it only if that found fewer than SEARCH_POOL: every walk of a short prefix
+    merges the postings of each word it starts, so common words get one walk.
+    """
+    words = fts_query(" ".join(word for word in typed if len(word) >= MIN_SEARCH_WORD))
+    found: list[int] = []
+    for direction, order in (("<", "DESC"), (">", "ASC")):
+        found += [
+            row[0]
+            for row in db.execute(
+                "SELECT f.rowid FROM clusters_fts f CROSS JOIN clusters c ON c.id = f.rowid "
+                f"WHERE clusters_fts MATCH ? AND f.rowid {direction} ? AND c.thread_id = ? "
+                f"AND NOT c.is_tombstone ORDER BY f.rowid {order} LIMIT ?",
+                (words, source.id, source.thread_id, SEARCH_POOL - len(found)),
+            )
+        ]
+        if len(found) == SEARCH_POOL:
+            break
+    return found
+
+
+def _has_words(text: str, typed: list[str]) -> bool:
+    """Whether each typed word starts a word of ``text``, as a full-text prefix search has it."""
+    text = _folded(text)
+    return all(word in text and _starts_word(word).search(text) for word in typed)
+
+
+@functools.lru_cache(maxsize=64)
+def _starts_word(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![^\W_]){re.escape(word)}")
+
+
+def _reason(row: _Row, source_seq: int, named: list[str]) -> str:
+    """The rarest words the comment shares with the source, else how far away it is."""
+    shared = set(_words(row.text)).intersection(named)
+    if shared:
+        return "words: " + ", ".join(word for word in named if word in shared)
+    distance = source_seq - row.seq
+    return f"{distance} above" if distance > 0 else f"{-distance} below"

@@ -5,41 +5,74 @@ from __future__ import annotations
 import sqlite3
 
 from rich.text import Text
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
-from store.linking import exact_id, link_candidates
+from store.linking import Candidate, exact_number, link_candidates, numbered_target
+from store.queries import number_of
 from tui.inert import one_line
 from tui.screens.picker import Picker
 
+REASON_WIDTH = 19  # "words: paint, brush"; longer reasons are cut
+AUTHOR_WIDTH = 10
+SNIPPET_WIDTH = 120  # more than fits: the list cuts each row at its edge
+
 
 class LinkPicker(Picker[int]):
-    """Dismisses with the target comment's id.  ``#12`` then Enter links to exactly #12."""
+    """Dismisses with the target's cluster id.  ``#12`` then Enter links to exactly comment 12
+    of the thread (its number in the thread, as the reader shows it), whatever ranks first."""
+
+    DEFAULT_CSS = """
+    LinkPicker #link-columns { color: $text-muted; text-style: bold; }
+    """
 
     def __init__(self, db: sqlite3.Connection, source_id: int, kind: str) -> None:
         super().__init__(
-            f"#{source_id} {kind} …",
-            "enter links · #12 names a comment · type words to search · esc cancels",
-            placeholder="#id or words",
+            f"#{number_of(db, source_id)} {kind} …",
+            "enter links · #12 names a comment · words filter · esc cancels",
+            placeholder="#number or words",
         )
         self.db = db
         self.source_id = source_id
 
+    def on_mount(self) -> None:
+        """The column labels go above the list (before Picker's on_mount fills it, which runs
+        next); :meth:`options` writes them to fit the numbers shown."""
+        options = self.query_one(OptionList)
+        options.parent.mount(Label(id="link-columns"), before=options)
+
     def options(self, query: str) -> list[Option]:
-        options = []
-        for candidate in link_candidates(self.db, self.source_id, query):
-            label = Text()
-            label.append(f"#{candidate.id:<5} ", style="bold")
-            label.append(f"{candidate.reason:>6}  ", style="dim")
-            if candidate.author:
-                label.append(one_line(candidate.author, 12) + " ", style="italic")
-            label.append(one_line(candidate.snippet, 120))
-            options.append(Option(label, id=str(candidate.id)))
-        if not options and exact_id(query) is not None:
-            options.append(Option(Text(f"no comment {query.strip()}"), disabled=True))
+        candidates = link_candidates(self.db, self.source_id, query)
+        width = max((len(f"#{candidate.number}") for candidate in candidates), default=1)
+        self._label_columns(width)
+        options = [Option(_row(candidate, width), id=str(candidate.id)) for candidate in candidates]
+        if not options and exact_number(query) is not None:
+            options.append(Option(Text(f"no comment {query.strip()} to link to"), disabled=True))
         return options
 
     def choose(self, option_id: str | None, query: str) -> int | None:
-        wanted = exact_id(query)
+        wanted = exact_number(query)
         if wanted is not None:
-            return wanted if option_id == str(wanted) else None
+            target = numbered_target(self.db, self.source_id, wanted)
+            return target.id if target else None
         return int(option_id) if option_id is not None else None
+
+    def _label_columns(self, number_width: int) -> None:
+        heading = f"{'#':<{number_width}} {'why suggested':<{REASON_WIDTH}} comment"
+        self.query_one("#link-columns", Label).update(Text(heading))
+
+
+def _row(candidate: Candidate, number_width: int) -> Text:
+    row = Text(no_wrap=True, overflow="ellipsis")
+    row.append(f"{f'#{candidate.number}':<{number_width}} ", style="bold")
+    row.append(f"{_cell(candidate.reason, REASON_WIDTH):<{REASON_WIDTH}} ", style="dim")
+    if candidate.author:
+        row.append(_cell(candidate.author, AUTHOR_WIDTH) + " ", style="italic")
+    row.append(one_line(candidate.snippet, SNIPPET_WIDTH))
+    return row
+
+
+def _cell(text: str, width: int) -> str:
+    """``text`` inert on one line, cut to ``width`` with an ellipsis if it is longer."""
+    shown = one_line(text, width + 1)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
