@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,21 +37,36 @@ class Event:
         """The comment the change was about (a link's source)."""
         return self.payload.get("cluster", self.payload.get("source"))
 
-    def describe(self) -> str:
-        """A few words for the status line: "tag claim on #3", "#5 rebuts #2"."""
+    def describe(self, number_of: Callable[[int], int | None]) -> str:
+        """A few words for the status line: "tag claim on #3", "#5 rebuts #2".
+
+        ``number_of`` turns a comment id into the number the reader shows for it.
+        """
         payload = self.payload
+
+        def name(cluster_id: int) -> str:
+            return f"#{number_of(cluster_id) or cluster_id}"
+
         if self.action in ("tag", "untag"):
-            return f"{self.action} {payload.get('name', payload['tag'])} on #{payload['cluster']}"
+            tag = payload.get("name", payload["tag"])
+            return f"{self.action} {tag} on {name(payload['cluster'])}"
         if self.action in ("link", "unlink"):
-            return f"{self.action} #{payload['source']} {payload['kind']} #{payload['target']}"
-        return f"note on #{payload['cluster']}"
+            source, target = name(payload["source"]), name(payload["target"])
+            return f"{self.action} {source} {payload['kind']} {target}"
+        return f"note on {name(payload['cluster'])}"
 
 
 def toggle_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:
-    """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now."""
+    """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now.
+
+    A deleted comment (a tombstone) has no words to code, so it cannot be tagged; links to
+    it stay allowed, since replies point at it.
+    """
     with write(db):
         _require_comments(db, cluster_id)
         tagged = _has_tag(db, cluster_id, tag_id, annotator)
+        if not tagged and _is_tombstone(db, cluster_id):
+            raise ThreadmarkError("a deleted comment has no text to tag")
         name = db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if name is None:
             raise ThreadmarkError(f"there is no tag {tag_id}")
@@ -270,6 +286,11 @@ def _require_comments(db: sqlite3.Connection, *cluster_ids: int) -> None:
     for cluster_id in cluster_ids:
         if db.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)).fetchone() is None:
             raise ThreadmarkError(f"there is no comment #{cluster_id}")
+
+
+def _is_tombstone(db: sqlite3.Connection, cluster_id: int) -> bool:
+    row = db.execute("SELECT is_tombstone FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    return bool(row and row[0])
 
 
 def _has_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from store.errors import ThreadmarkError
 from store.seeds import seeds_dir
+from store.sql import CODEBOOK_ORDER
 
 HOTKEYS = tuple("123456789")
 # Colours handed to tags created on the fly, in turn, so new chips are told apart.
@@ -39,8 +40,8 @@ def install_starter_codebook(db: sqlite3.Connection) -> None:
 def list_tags(db: sqlite3.Connection) -> list[Tag]:
     """Every tag, those with hotkeys first in hotkey order, then by name."""
     rows = db.execute(
-        "SELECT id, name, hotkey, color, description, parent_id FROM tags "
-        "ORDER BY hotkey IS NULL, hotkey, name COLLATE NOCASE"
+        "SELECT t.id, t.name, t.hotkey, t.color, t.description, t.parent_id FROM tags t "
+        f"ORDER BY {CODEBOOK_ORDER}"
     ).fetchall()
     return [Tag(*row) for row in rows]
 

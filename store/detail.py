@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from store.codebook import Tag
 from store.queries import SNIPPET_CHARS
-from store.sql import HUMAN_KINDS
+from store.sql import CODEBOOK_ORDER, HUMAN_KINDS
 
 OCCURRENCES_SHOWN = 50
 VARIANTS_SHOWN = 5
 REPLIES_SHOWN = 30
+SAME_TEXT_SHOWN = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +25,21 @@ class Occurrence:
 
 
 @dataclass(frozen=True, slots=True)
+class CommentRef:
+    """Another comment as the pane names it: its id, its number in the thread, its opening."""
+
+    id: int
+    number: int
+    snippet: str
+    author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LinkedComment:
     """A link seen from one end: its kind, and the comment at the other end."""
 
     kind: str
-    other: int
-    snippet: str
+    other: CommentRef
 
 
 @dataclass(slots=True)
@@ -42,28 +52,33 @@ class CommentDetail:
     created_at: str | None
     tombstone: bool
     size: int
-    method: str | None
+    folded: str | None
     occurrences: list[Occurrence] = field(default_factory=list)
     variants: list[str] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     links_out: list[LinkedComment] = field(default_factory=list)
     links_in: list[LinkedComment] = field(default_factory=list)
     note: str | None = None
-    parent: tuple[int, str] | None = None
-    replies: list[tuple[int, str]] = field(default_factory=list)
+    parent: CommentRef | None = None
+    replies: list[CommentRef] = field(default_factory=list)
+    same_text: list[CommentRef] = field(default_factory=list)
+    """Other people's comments with the same words (not folded: see store.dedup)."""
+
+
+_REF_COLUMNS = f"c.id, c.seq, substr(c.text, 1, {SNIPPET_CHARS}), c.author"
 
 
 def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> CommentDetail | None:
     """Everything the panel shows for a comment: people's links are this annotator's own."""
     row = db.execute(
         "SELECT c.id, c.thread_id, c.seq, c.text, c.author, o.created_at, c.is_tombstone, "
-        "c.size, c.method, c.parent_cluster_id FROM clusters c "
+        "c.size, c.folded, c.parent_cluster_id, c.text_group FROM clusters c "
         "JOIN comments o ON o.id = c.canonical_comment_id WHERE c.id = ?",
         (cluster_id,),
     ).fetchone()
     if row is None:
         return None
-    *fields, parent_id = row
+    *fields, parent_id, text_group = row
     detail = CommentDetail(*fields[:6], bool(fields[6]), *fields[7:])
     detail.occurrences = [
         Occurrence(*occurrence)
@@ -85,7 +100,7 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
         for tag in db.execute(
             "SELECT t.id, t.name, t.hotkey, t.color, t.description, t.parent_id FROM tags t "
             "JOIN annotations a ON a.tag_id = t.id WHERE a.cluster_id = ? AND a.annotator = ? "
-            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name",
+            f"ORDER BY {CODEBOOK_ORDER}",
             (cluster_id, annotator),
         )
     ]
@@ -96,22 +111,24 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
     ).fetchone()
     detail.note = note[0] if note else None
     if parent_id is not None:
-        detail.parent = (parent_id, _snippet(db, parent_id))
-    detail.replies = [
-        (reply_id, snippet)
-        for reply_id, snippet in db.execute(
-            f"SELECT id, substr(text, 1, {SNIPPET_CHARS}) FROM clusters "
-            "WHERE parent_cluster_id = ? ORDER BY seq LIMIT ?",
-            (cluster_id, REPLIES_SHOWN),
+        detail.parent = _refs(db, "c.id = ?", (parent_id,))[0]
+    detail.replies = _refs(
+        db, "c.parent_cluster_id = ? ORDER BY c.seq LIMIT ?", (cluster_id, REPLIES_SHOWN)
+    )
+    if text_group is not None:
+        detail.same_text = _refs(
+            db,
+            "c.text_group = ? AND c.id != ? ORDER BY c.seq LIMIT ?",
+            (text_group, cluster_id, SAME_TEXT_SHOWN),
         )
-    ]
     return detail
 
 
-def _snippet(db: sqlite3.Connection, cluster_id: int) -> str:
-    return db.execute(
-        f"SELECT substr(text, 1, {SNIPPET_CHARS}) FROM clusters WHERE id = ?", (cluster_id,)
-    ).fetchone()[0]
+def _refs(db: sqlite3.Connection, where: str, args: tuple) -> list[CommentRef]:
+    return [
+        CommentRef(*row)
+        for row in db.execute(f"SELECT {_REF_COLUMNS} FROM clusters c WHERE {where}", args)
+    ]
 
 
 def _links(
@@ -122,9 +139,9 @@ def _links(
         ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
     )
     return [
-        LinkedComment(*link)
-        for link in db.execute(
-            f"SELECT l.kind, l.{there}, substr(c.text, 1, {SNIPPET_CHARS}) "
+        LinkedComment(kind, CommentRef(*ref))
+        for kind, *ref in db.execute(
+            f"SELECT l.kind, {_REF_COLUMNS} "
             f"FROM links l JOIN clusters c ON c.id = l.{there} WHERE l.{here} = ? AND "
             f"((l.kind IN ({HUMAN_KINDS}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
             (cluster_id, annotator),

@@ -4,9 +4,9 @@ A view never loads a whole thread into Python.  Unfiltered, row ``i`` of a threa
 cluster with the thread's ``i``-th ``seq`` (an indexed range query); a filtered view keeps only
 the matching cluster ids, as a compact integer array, and fetches rows for a window of them.
 
-Three numbers name a comment: ``id`` (the ``#N`` people see and exports use, unique across the
-database), ``seq`` (its row in its thread), and an occurrence's ``position`` (its place in the
-source file).
+Three numbers name a comment: ``id`` (unique across the database, stable: exports use it),
+``seq`` (its number in its thread, the ``#N`` people see and type), and an occurrence's
+``position`` (its place in the source file).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlite3
 from array import array
 from dataclasses import dataclass
 
-from store.sql import HUMAN_KINDS
+from store.sql import CODEBOOK_ORDER, HUMAN_KINDS
 
 SNIPPET_CHARS = 400
 
@@ -37,6 +37,7 @@ class RowFilter:
     tag_id: int | None = None
     untagged: bool = False
     has_links: bool = False
+    has_note: bool = False
     search: str | None = None
 
     @property
@@ -86,23 +87,49 @@ def thread_of(db: sqlite3.Connection, cluster_id: int) -> int | None:
     return row[0] if row else None
 
 
-def unique_count(db: sqlite3.Connection, thread_id: int) -> int:
-    """Comments a person can annotate: the thread's clusters that are not tombstones.
+@dataclass(frozen=True, slots=True)
+class ThreadSize:
+    """The three counts of a thread, which the reader must tell apart for its user.
 
-    Counted as all clusters (two index probes, seq has no gaps) less the tombstones (a
-    partial index), so a million-comment thread opens without reading every row.
+    ``rows``: unique comments, the list's rows (``comments`` that can be annotated plus
+    ``deleted`` tombstones); ``occurrences``: records in the source, repeats included.
     """
-    first, last, tombstones = db.execute(
+
+    rows: int
+    comments: int
+    deleted: int
+    occurrences: int
+
+
+def thread_size(db: sqlite3.Connection, thread_id: int) -> ThreadSize:
+    """Index probes only (seq and position run 1..n without gaps), so a big thread opens fast."""
+    first, last, tombstones, occurrences = db.execute(
         "SELECT (SELECT min(seq) FROM clusters WHERE thread_id = :t), "
         "(SELECT max(seq) FROM clusters WHERE thread_id = :t), "
-        "(SELECT count(*) FROM clusters WHERE thread_id = :t AND is_tombstone)",
+        "(SELECT count(*) FROM clusters WHERE thread_id = :t AND is_tombstone), "
+        "(SELECT max(position) FROM comments WHERE thread_id = :t)",
         {"t": thread_id},
     ).fetchone()
-    return 0 if first is None else last - first + 1 - tombstones
+    rows = 0 if first is None else last - first + 1
+    return ThreadSize(rows, rows - tombstones, tombstones, occurrences or 0)
+
+
+def number_of(db: sqlite3.Connection, cluster_id: int) -> int | None:
+    """A comment's number in its thread (the ``#N`` the reader shows), or None."""
+    row = db.execute("SELECT seq FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    return row[0] if row else None
+
+
+def cluster_by_number(db: sqlite3.Connection, thread_id: int, number: int) -> int | None:
+    """The comment a user means by ``#number`` in a thread, or None if there is none."""
+    row = db.execute(
+        "SELECT id FROM clusters WHERE thread_id = ? AND seq = ?", (thread_id, number)
+    ).fetchone()
+    return row[0] if row else None
 
 
 def annotated_count(db: sqlite3.Connection, thread_id: int, annotator: str) -> int:
-    """Comments of the thread this annotator has tagged at least once (out of unique_count)."""
+    """Comments of the thread this annotator has tagged at least once (of ThreadSize.comments)."""
     return db.execute(
         "SELECT count(DISTINCT a.cluster_id) FROM annotations a JOIN clusters c "
         "ON c.id = a.cluster_id WHERE c.thread_id = ? AND a.annotator = ? AND NOT c.is_tombstone",
@@ -229,7 +256,7 @@ class ThreadView:
         for cluster_id, tag_id in self.db.execute(
             f"SELECT a.cluster_id, a.tag_id FROM annotations a JOIN tags t ON t.id = a.tag_id "
             f"WHERE a.cluster_id IN ({marks}) AND a.annotator = ? "
-            "ORDER BY t.hotkey IS NULL, t.hotkey, t.name",
+            f"ORDER BY {CODEBOOK_ORDER}",
             [*ids, self.annotator],
         ):
             tags.setdefault(cluster_id, []).append(tag_id)
@@ -285,6 +312,8 @@ def filtered_ids(
             f"c.id IN (SELECT source_cluster {mine_linked} "
             f"UNION SELECT target_cluster {mine_linked})"
         )
+    if row_filter.has_note:
+        clauses.append("c.id IN (SELECT cluster_id FROM notes WHERE annotator = :annotator)")
     if row_filter.search:
         clauses.append("c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q)")
         args["q"] = fts_query(row_filter.search)
@@ -292,6 +321,44 @@ def filtered_ids(
         f"SELECT c.id FROM clusters c WHERE {' AND '.join(clauses)} ORDER BY c.seq", args
     )
     return array("q", (row[0] for row in rows))
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCounts:
+    """How many of a thread's rows each filter of the filter menu would show."""
+
+    rows: int
+    untagged: int
+    has_links: int
+    has_note: int
+    by_tag: dict[int, int]
+
+
+def filter_counts(db: sqlite3.Connection, thread_id: int, annotator: str) -> FilterCounts:
+    """One annotator's counts: grouped queries over their annotations, links and notes.
+
+    These tables hold what people made, far fewer rows than a big thread has comments.
+    """
+    args = {"thread": thread_id, "annotator": annotator}
+    by_tag = dict(
+        db.execute(
+            "SELECT a.tag_id, count(*) FROM annotations a JOIN clusters c ON c.id = a.cluster_id "
+            "WHERE a.annotator = :annotator AND c.thread_id = :thread GROUP BY a.tag_id",
+            args,
+        ).fetchall()
+    )
+    linked = f"FROM links WHERE kind IN ({HUMAN_KINDS}) AND annotator = :annotator"
+    has_links, has_note = db.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT source_cluster AS id {linked} "
+        f"UNION SELECT target_cluster {linked}) u JOIN clusters c ON c.id = u.id "
+        "WHERE c.thread_id = :thread), "
+        "(SELECT count(*) FROM notes n JOIN clusters c ON c.id = n.cluster_id "
+        "WHERE n.annotator = :annotator AND c.thread_id = :thread)",
+        args,
+    ).fetchone()
+    size = thread_size(db, thread_id)
+    untagged = size.comments - annotated_count(db, thread_id, annotator)
+    return FilterCounts(size.rows, untagged, has_links, has_note, by_tag)
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

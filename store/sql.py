@@ -13,6 +13,8 @@ def quoted_list(values: Iterable[str]) -> str:
 
 
 HUMAN_KINDS = quoted_list(HUMAN_LINK_KINDS)
+# The codebook's one order (tags aliased ``t``): hotkeys 1-9 first, then the rest by name.
+CODEBOOK_ORDER = "t.hotkey IS NULL, t.hotkey, t.name COLLATE NOCASE"
 STRUCTURAL_KINDS = quoted_list(STRUCTURAL_LINK_KINDS)
 
 

@@ -2,16 +2,65 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import select
 import sqlite3
+import struct
+import subprocess
+import sys
+import termios
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from store import import_file, open_database
 from store.seeds import SEED_THREAD_TITLE, seed_thread_path
+from tests.environment import clean_env
 from tui.app import ThreadmarkApp
 
 SIZE = (80, 24)
+
+
+def run_in_terminal(args: list[object], tmp_path: Path, timeout: float = 60) -> tuple[int, str]:
+    """Run ``threadmark ARGS`` on a real 80x24 pseudo-terminal until it exits.
+
+    Returns its exit status and everything it wrote to the terminal.
+    """
+    controller, terminal = os.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**clean_env(tmp_path, None), "TERM": "xterm-256color"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", *map(str, args)],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    os.close(terminal)
+    output = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([controller], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(controller, 65536)
+                except OSError:  # the terminal closed: the program has exited
+                    break
+                if not chunk:
+                    break
+                output += chunk
+            elif process.poll() is not None:
+                break
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    return code, output.decode("utf-8", errors="replace")
 
 
 def seeded_database(path: Path) -> Path:
@@ -40,6 +89,11 @@ def screen_text(app: ThreadmarkApp) -> str:
 def panel_text(app: ThreadmarkApp) -> str:
     """The right half of the screen at 80 columns: the annotation pane."""
     return "\n".join(line[40:] for line in screen_text(app).splitlines()[1:-1])
+
+
+def status_text(app: ThreadmarkApp) -> str:
+    """The reader's status line (messages, the filter, the counts) as shown."""
+    return screen_text(app).splitlines()[-2]
 
 
 def rows(db_path: Path, sql: str, args: tuple = ()) -> list[tuple]:

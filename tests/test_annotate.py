@@ -279,10 +279,11 @@ def test_undo_with_nothing_done_is_none_and_journals_nothing(db):
     assert events(db) == []
 
 
-def test_event_descriptions(db):
+def test_event_descriptions_name_comments_by_the_number_the_reader_shows(db):
     toggle_tag(db, 3, CLAIM, "alice")
     add_link(db, 5, 2, "rebuts", "alice")
     set_note(db, 5, "alice", "x")
-    assert undo(db, "alice").describe() == "note on #5"
-    assert undo(db, "alice").describe() == "link #5 rebuts #2"
-    assert undo(db, "alice").describe() == "tag claim on #3"
+    shown = {2: 12, 3: 13, 5: 15}.get
+    assert undo(db, "alice").describe(shown) == "note on #15"
+    assert undo(db, "alice").describe(shown) == "link #15 rebuts #12"
+    assert undo(db, "alice").describe(shown) == "tag claim on #13"

@@ -15,8 +15,8 @@ import time
 
 from tests.reader_support import seeded_database
 
-# Chips are drawn as one run of text, so these appear whole in the terminal stream.
-CLAIM_CHIP = b"cla"
+# The status line's message is drawn as one run of text, so it appears whole in the stream.
+CLAIM_CHIP = b"Tagged #1 claim"
 FIRST_COMMENT = b"The problem with copyright"
 
 

@@ -18,6 +18,7 @@ from tests.reader_support import (
     screen_text,
     seeded_database,
     settle,
+    status_text,
     wait_until,
 )
 from tui.screens.export import ExportDialog
@@ -33,6 +34,7 @@ from tui.widgets.key_bar import KeyBar
 @pytest.fixture(autouse=True)
 def config_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)  # an export with the default name is written here
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ async def test_number_keys_toggle_tags_and_commit_them(db_path):
         await pilot.press("2")
         assert annotations(db_path) == [(2, "claim"), (2, "evidence")]
         text = screen_text(app)
-        assert "cla evi" in text  # chips on the row
+        assert "#2 x2 It doesn’t matter if actual… 1 2│" in text  # hotkey chips end the row
         assert "1/10 tagged" in text
         await pilot.press("1")
         assert annotations(db_path) == [(2, "evidence")]
@@ -132,13 +134,30 @@ async def test_n_and_shift_n_move_between_untagged_comments(db_path):
 
 
 async def test_tag_picker_toggles_an_existing_tag_by_fuzzy_name(db_path):
+    """A typo is not a tag: Enter would create it, so the fuzzy match is one row down."""
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert isinstance(app.screen, TagPicker)
-        await pilot.press(*"evidnce", "enter")
+        await pilot.press(*"evidnce", "down", "enter")
         assert not isinstance(app.screen, TagPicker)
         assert annotations(db_path) == [(1, "evidence")]
+
+
+async def test_tag_picker_enter_creates_the_typed_name_rather_than_a_fuzzy_match(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"analogy", "enter")
+        assert annotations(db_path) == [(1, "analogy")]
+        assert rows(db_path, "SELECT count(*) FROM tags WHERE name = 'analogy'") == [(1,)]
+
+
+async def test_tag_picker_enter_applies_an_exact_name_whatever_its_case(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", *"Personal-Attack", "enter")
+        assert annotations(db_path) == [(1, "personal-attack")]
+        assert rows(db_path, "SELECT count(*) FROM tags") == [(9,)]
 
 
 async def test_tag_picker_creates_a_new_tag(db_path):
@@ -440,7 +459,7 @@ async def test_a_locked_database_is_reported_not_fatal(db_path, monkeypatch):
     async with app.run_test(size=SIZE) as pilot:
         blocker.execute("BEGIN IMMEDIATE")
         await pilot.press("1")
-        assert any("Not saved" in note.message for note in app._notifications)
+        assert "Not saved" in status_text(app)
         blocker.execute("ROLLBACK")
         await pilot.press("1")
         assert annotations(db_path) == [(1, "claim")]
@@ -458,7 +477,7 @@ async def test_export_dialog_refuses_an_empty_file_name(db_path):
         dialog.query_one("#export-path").value = "  "
         await pilot.press("tab", "enter")
         assert app.screen is dialog  # still open, nothing written, no crash
-        assert any("file name" in note.message for note in app._notifications)
+        assert "Give a file name" in str(dialog.query_one("#export-hint").render())
 
 
 async def test_delete_in_the_link_list_removes_a_link_and_z_restores_it(db_path):

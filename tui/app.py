@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import Provider
 
-from store.database import open_database
+from store.database import database_exists, open_database
 from store.queries import thread_to_open
 from themes import app_variable_defaults, load_themes
 from tui.screens.reader import ReaderScreen
@@ -27,7 +29,7 @@ class ThreadmarkApp(App[None]):
     """Opens one thread of one database for one annotator (importing a file first if asked)."""
 
     TITLE = "threadmark"
-    COMMANDS = App.COMMANDS | {reader_commands}
+    COMMANDS = {reader_commands}
     BINDINGS = [
         Binding("question_mark", "help", "Help", tooltip="This list of keys", id="help"),
         Binding(
@@ -56,17 +58,23 @@ class ThreadmarkApp(App[None]):
         super().__init__()
         self.db_path = Path(db_path)
         self.annotator = annotator
-        self.db = open_database(self.db_path)
+        # A database that does not exist yet is made only once its first import has worked:
+        # bad input must leave nothing behind.
+        self.db: sqlite3.Connection | None = (
+            open_database(self.db_path) if database_exists(self.db_path) else None
+        )
         self.thread_id = thread_id
         self.import_path = import_path
         self.import_title = import_title
         self.error: str | None = None
+        self.quitting = False
         self._remember_theme = False
         self.config_dir = settings.config_dir()
         config = settings.load_config()
         themes, warnings = load_themes(settings.themes_dir())
         for loaded in themes:
             self.register_theme(loaded)
+        self.own_themes = {loaded.name for loaded in themes}
         state = settings.load_state()
         self.theme, theme_warning = settings.choose_theme(
             theme, config, state, set(self.available_themes)
@@ -75,6 +83,17 @@ class ThreadmarkApp(App[None]):
             settings.save_state(theme=theme)
         self._startup_warnings = [*warnings, *filter(None, [config.warning, theme_warning])]
         self.set_keymap(config.keys)
+
+    def exit(self, result=None, return_code: int = 0, message=None) -> None:
+        self.quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Once quitting, keys and clicks still queued (fast typing, a paste, SSH lag) are
+        dropped: a dialog they opened would be mounted on an app that is shutting down."""
+        if self.quitting and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return app_variable_defaults()
@@ -88,7 +107,11 @@ class ThreadmarkApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Never markup: a notification often quotes comment or tag text."""
+        """On the reader, a message goes to its status line (a toast would cover the pane);
+        elsewhere a toast.  Never markup: a message often quotes comment or tag text."""
+        if self.reader is not None and self.screen is self.reader:
+            self.reader.say(message, severity)
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
@@ -104,6 +127,8 @@ class ThreadmarkApp(App[None]):
     def open_thread(self, thread_id: int | None) -> None:
         from tui import settings
 
+        if self.db is None:
+            self.db = open_database(self.db_path)
         if thread_id is None:
             thread_id = self._last_thread()
         if thread_id is None:
@@ -119,8 +144,8 @@ class ThreadmarkApp(App[None]):
 
         From here on a theme change is the user's choice, and is remembered.
         """
-        while self._startup_warnings:
-            self.notify(self._startup_warnings.pop(0), severity="warning", timeout=10)
+        while self._startup_warnings:  # a toast: they can be long, and they matter once
+            super().notify(self._startup_warnings.pop(0), severity="warning", timeout=10)
         self._remember_theme = True
 
     def switch_thread(self, thread_id: int) -> None:
@@ -133,6 +158,10 @@ class ThreadmarkApp(App[None]):
 
         remembered = settings.last_thread(settings.load_state(), self.db_path)
         return thread_to_open(self.db, remembered)
+
+    def warn_later(self, warning: str) -> None:
+        """A warning to show once the reader is up (an import's, say)."""
+        self._startup_warnings.append(warning)
 
     def import_failed(self, message: str, *, cancelled: bool) -> None:
         """The first import failed or was cancelled: there is nothing to show, so leave."""

@@ -1,7 +1,14 @@
-"""Command palette entries (ctrl+p): export, filters, jump to a comment, deleted comments."""
+"""The command palette (ctrl+p): what the reader's keys do, found by name, and themes.
+
+It is the palette's only provider: Textual's own system commands (a second help, maximize,
+screenshots to a Downloads folder) do not belong over SSH, and its theme list put twenty of
+Textual's themes before threadmark's.  Here threadmark's commands come first, then its themes,
+then the rest, then quit.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -11,15 +18,17 @@ from store.exporters import EXPORTERS
 from store.queries import RowFilter, list_threads
 from tui.inert import inert, one_line
 
+Command = tuple[str, Callable[[], object], str]  # name, what it does, help (often the key)
+
 
 class ReaderCommands(Provider):
     """Everything the reader's keys do that is worth finding by name."""
 
-    def _commands(self) -> list[tuple[str, object, str]]:
+    def _commands(self) -> list[Command]:
         screen = self.app.reader
         if screen is None:
-            return []
-        commands: list[tuple[str, object, str]] = [
+            return [("Quit", self.app.action_quit, "q")]
+        commands: list[Command] = [
             ("Show everything", partial(screen.apply_filter, RowFilter()), "clear every filter"),
             ("Show untagged comments", partial(screen.apply_filter, RowFilter(untagged=True)), ""),
             (
@@ -27,7 +36,14 @@ class ReaderCommands(Provider):
                 partial(screen.apply_filter, RowFilter(has_links=True)),
                 "",
             ),
+            (
+                "Show comments with a note",
+                partial(screen.apply_filter, RowFilter(has_note=True)),
+                "",
+            ),
             ("Show or hide deleted comments", screen.action_toggle_tombstones, "d"),
+            ("Link: rephrases another comment", partial(screen.action_link, "rephrases"), "p"),
+            ("Back to the comment jumped from", screen.action_jump_back, "ctrl+o"),
             ("Export…", screen.action_export, "x"),
             ("Help: every key", self.app.action_help, "?"),
         ]
@@ -46,7 +62,18 @@ class ReaderCommands(Provider):
                 open_it = partial(self.app.switch_thread, thread.id)
                 title = one_line(thread.title, 60)
                 commands.append((f"Open thread {thread.id}: {title}", open_it, ""))
+        commands += self._themes()
+        commands.append(("Quit", self.app.action_quit, "q"))
         return commands
+
+    def _themes(self) -> list[Command]:
+        """threadmark's themes (and the user's own) first, then Textual's."""
+        app = self.app
+        names = sorted(app.available_themes, key=lambda name: (name not in app.own_themes, name))
+        return [
+            (f"Theme: {inert(name)}", partial(setattr, app, "theme", name), "remembered")
+            for name in names
+        ]
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
@@ -56,7 +83,8 @@ class ReaderCommands(Provider):
         screen = self.app.reader
         wanted = query.strip().lstrip("#")
         if screen is not None and wanted.isdigit():
-            yield Hit(100, f"Jump to comment #{wanted}", partial(screen.jump_to, int(wanted)))
+            number = int(wanted)
+            yield Hit(100, f"Jump to comment #{number}", partial(screen.jump_to_number, number))
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)

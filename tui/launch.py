@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from store.database import open_database
+from store.database import database_exists, open_database
 from store.queries import list_threads
 from store.seeds import SEED_THREAD_TITLE, seed_thread_path
 
@@ -14,21 +14,24 @@ def open_reader(args: argparse.Namespace) -> int:
     """Run the reader.  With no FILE and an empty database, the bundled seed thread is imported."""
     from tui.app import ThreadmarkApp
 
-    db = open_database(args.db)
-    try:
-        source, title = args.file, None
-        if source is None and not list_threads(db):
+    source, title, thread_id = args.file, None, None
+    if not database_exists(args.db):  # made by the import, once the file has been read
+        if source is None:
             source, title = seed_thread_path(), SEED_THREAD_TITLE
-        thread_id = None
-        if source is not None:
-            # Loaded only when there is something to import: it brings in dedup and rapidfuzz.
-            from store.ingest import file_sha256, thread_with_sha256
+    else:
+        db = open_database(args.db)
+        try:
+            if source is None and not list_threads(db):
+                source, title = seed_thread_path(), SEED_THREAD_TITLE
+            if source is not None:
+                # Loaded only when there is something to import: it brings in dedup.
+                from store.ingest import file_sha256, thread_with_sha256
 
-            thread_id = thread_with_sha256(db, file_sha256(source))
-            if thread_id is not None:
-                source = None
-    finally:
-        db.close()
+                thread_id = thread_with_sha256(db, file_sha256(source))
+                if thread_id is not None:
+                    source = None
+        finally:
+            db.close()
     app = ThreadmarkApp(
         args.db,
         args.annotator,

@@ -20,6 +20,7 @@ the defaults (or an empty state) are used instead.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -115,18 +116,15 @@ def load_state() -> dict:
     return state if isinstance(state, dict) else {}
 
 
-def save_state(**changes: object) -> str | None:
-    """Merge ``changes`` into state.json; return a warning if it cannot be written.
+def save_state(**changes: object) -> None:
+    """Merge ``changes`` into state.json, if it can be written.
 
-    Remembering is a convenience, so a read-only config dir must not crash the app.
+    Remembering is a convenience: a read-only config dir must neither crash the app nor
+    interrupt the user, so a failure to write is let go (the next start uses the defaults).
     """
-    path = _state_path()
     text = json.dumps({**load_state(), **changes}, indent=2, sort_keys=True)
-    try:
-        _write_atomically(path, text)
-    except OSError as error:
-        return f"could not remember settings in {path}: {error}"
-    return None
+    with contextlib.suppress(OSError):
+        _write_atomically(_state_path(), text)
 
 
 def _state_path() -> Path:
@@ -152,10 +150,10 @@ def last_thread(state: dict, db_path: Path) -> int | None:
     return thread_id if isinstance(thread_id, int) else None
 
 
-def remember_thread(db_path: Path, thread_id: int) -> str | None:
-    """Remember the thread open in this database; a warning if state.json cannot be written."""
+def remember_thread(db_path: Path, thread_id: int) -> None:
+    """Remember the thread open in this database (see save_state)."""
     threads = {**_last_threads(load_state()), _db_key(db_path): thread_id}
-    return save_state(last_thread=threads)
+    save_state(last_thread=threads)
 
 
 def _last_threads(state: dict) -> dict:

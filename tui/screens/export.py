@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
 from typing import TextIO
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +18,9 @@ from textual.widgets.option_list import Option
 
 from store.database import open_database
 from store.errors import ThreadmarkError
-from store.exporters import EXPORTERS, FILE_SUFFIXES, export
+from store.exporters import EXPORTERS, FILE_SUFFIXES
+from store.exporting import export
+from tui.inert import inert
 from tui.screens.dialog import Dialog
 
 
@@ -32,8 +36,11 @@ class ExportDialog(Dialog[Path]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_cancel")]
     DEFAULT_CSS = """
     ExportDialog OptionList { height: auto; max-height: 10; border: none; }
+    ExportDialog #export-target { color: $text-muted; }
     ExportDialog #export-hint { color: $text-muted; }
+    ExportDialog #export-hint.-problem { color: $error; text-style: bold; }
     """
+    HINT = "up/down format · enter in the list or the name exports · esc cancels"
 
     def __init__(self, db_path: Path, thread_id: int, title: str, format: str = "csv") -> None:
         super().__init__()
@@ -42,6 +49,7 @@ class ExportDialog(Dialog[Path]):
         self.title_text = title
         self.initial_format = format
         self.cancelled = threading.Event()
+        self._overwrite_confirmed: Path | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -49,15 +57,32 @@ class ExportDialog(Dialog[Path]):
             yield OptionList(*[Option(name, id=name) for name in EXPORTERS], id="export-formats")
             yield Label("to file")
             yield Input(default_file_name(self.title_text, self.initial_format), id="export-path")
-            yield Label(
-                "up/down format · enter in the list or the name exports · esc cancels",
-                id="export-hint",
-            )
+            yield Label(id="export-target")
+            yield Label(self.HINT, id="export-hint")
 
     def on_mount(self) -> None:
         formats = self.query_one(OptionList)
         formats.highlighted = list(EXPORTERS).index(self.initial_format)
         formats.focus()
+        self._show_target()
+
+    def _target(self) -> Path:
+        return Path(self.query_one(Input).value.strip()).expanduser()
+
+    @on(Input.Changed)
+    def _show_target(self) -> None:
+        """The full path the file will have: a relative name is relative to where threadmark
+        was started, which a user over SSH may not remember."""
+        target = self._target()
+        shown = inert(str(target.resolve())) if target.name else "(no file name)"
+        self.query_one("#export-target", Label).update(Text(f"→ {shown}"))
+        self._overwrite_confirmed = None
+        self._hint(self.HINT)
+
+    def _hint(self, text: str, *, problem: bool = False) -> None:
+        hint = self.query_one("#export-hint", Label)
+        hint.update(Text(text))
+        hint.set_class(problem, "-problem")
 
     @property
     def format(self) -> str:
@@ -74,14 +99,21 @@ class ExportDialog(Dialog[Path]):
     @on(OptionList.OptionSelected)
     @on(Input.Submitted)
     def _start(self) -> None:
-        path = Path(self.query_one(Input).value.strip()).expanduser()
+        path = self._target()
         if not path.name or path.is_dir():
-            self.app.notify("Give a file name to export to.", severity="error")
+            self._hint("Give a file name to export to.", problem=True)
             return
-        self.query_one(Input).disabled = True
-        self.query_one(OptionList).disabled = True
+        if path.exists() and self._overwrite_confirmed != path:
+            self._overwrite_confirmed = path
+            self._hint(f"{inert(path.name)} exists: enter again replaces it", problem=True)
+            return
+        self._editable(False)
         self._show_progress(0)
         self._export(self.format, path)
+
+    def _editable(self, editable: bool) -> None:
+        self.query_one(Input).disabled = not editable
+        self.query_one(OptionList).disabled = not editable
 
     @work(thread=True, exclusive=True)
     def _export(self, format: str, path: Path) -> None:
@@ -99,24 +131,25 @@ class ExportDialog(Dialog[Path]):
             partial.unlink(missing_ok=True)
             return
         except (OSError, ThreadmarkError) as error:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
             message = getattr(error, "strerror", None) or str(error)
-            self.app.call_from_thread(self._failed, f"Export failed: {path}: {message}")
+            self.app.call_from_thread(self._failed, f"Export failed: {message}")
             return
         self.app.call_from_thread(self._done, path)
 
     def _show_progress(self, written: int) -> None:
-        hint = f"exporting… {written / 1e6:.1f} MB written · esc cancels"
-        self.query_one("#export-hint", Label).update(hint)
+        self._hint(f"exporting… {written / 1e6:.1f} MB written · esc cancels")
 
     def _done(self, path: Path) -> None:
-        self.app.notify(f"Wrote {path}", timeout=5)
         self.dismiss(path)
+        self.app.notify(f"Wrote {inert(str(path))}")
 
     def _failed(self, message: str) -> None:
-        self.query_one(Input).disabled = False
-        self.query_one(OptionList).disabled = False
-        self.app.notify(message, severity="error", timeout=8)
+        """Back to editing, with the reason shown where the user is looking."""
+        self._editable(True)
+        self._hint(f"{inert(message)} · change the name, or esc", problem=True)
+        self.query_one(Input).focus()
 
     def action_cancel(self) -> None:
         self.cancelled.set()

@@ -59,10 +59,14 @@ class ImportScreen(Dialog[int]):
         self.query_one(ProgressBar).update(total=max(total, 1), progress=done)
 
     def _import(self) -> None:
-        db = open_database(self.db_path)
+        """Read and fold first, and only then open (or create) the database and store."""
         try:
             prepared = prepare(self.source, title=self.title_text, progress=self._progress)
-            outcome = write_import(db, prepared, self._progress)
+            db = open_database(self.db_path)
+            try:
+                outcome = write_import(db, prepared, self._progress)
+            finally:
+                db.close()
         except ThreadmarkError as error:
             self.app.call_from_thread(self.app.import_failed, str(error), cancelled=False)
             return
@@ -70,8 +74,8 @@ class ImportScreen(Dialog[int]):
             message = "import cancelled; nothing was saved"
             self.app.call_from_thread(self.app.import_failed, message, cancelled=True)
             return
-        finally:
-            db.close()
+        for warning in prepared.parsed.warnings:
+            self.app.call_from_thread(self.app.warn_later, f"{self.source.name}: {warning}")
         self.app.call_from_thread(self.dismiss, outcome.thread_id)
 
     def action_cancel(self) -> None:

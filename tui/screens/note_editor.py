@@ -27,14 +27,16 @@ class NoteEditor(Dialog[str]):
     NoteEditor #note-hint { color: $text-muted; }
     """
 
-    def __init__(self, cluster_id: int, text: str) -> None:
+    def __init__(self, cluster_id: int, comment: str, text: str) -> None:
+        """``comment`` is how the reader names the comment (``#4``)."""
         super().__init__()
         self.cluster_id = cluster_id
+        self.comment = comment
         self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Note on #{self.cluster_id}")
+            yield Label(f"Note on {self.comment}")
             yield TextArea(self.text, soft_wrap=True, id="note-text")
             yield Label("saved as you type · esc closes", id="note-hint")
 

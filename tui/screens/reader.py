@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Label
 
 from store import annotate
 from store.codebook import Tag, list_tags
@@ -29,17 +27,23 @@ from store.queries import (
     RowFilter,
     ThreadView,
     annotated_count,
+    cluster_by_number,
     filtered_ids,
     get_thread,
+    number_of,
     thread_of,
-    unique_count,
+    thread_size,
 )
+from tui.inert import inert
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_header import ProgressHeader
+from tui.widgets.status_line import StatusLine
+from tui.wording import plural
 
-LINK_KEYS = {"rebuts": "r", "supports": "s", "undercuts": "u"}
+LINK_KEYS = {"rebuts": "r", "supports": "s", "undercuts": "u", "rephrases": "p"}
+HISTORY_KEPT = 100
 
 
 class ReaderScreen(Screen):
@@ -131,13 +135,28 @@ class ReaderScreen(Screen):
             tooltip="Clear the filter or search",
             id="clear_filter",
         ),
+        Binding(
+            "ctrl+o,backspace",
+            "jump_back",
+            "Back",
+            show=False,
+            tooltip="Back to the comment you jumped from",
+            id="jump_back",
+        ),
+        Binding(
+            "ctrl+n",
+            "jump_forward",
+            "Forward",
+            show=False,
+            tooltip="Forward again, after going back",
+            id="jump_forward",
+        ),
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
     ReaderScreen #thread-pane { width: 1fr; border-right: solid $panel-lighten-2; }
     ReaderScreen #thread-pane:focus-within { border-right: solid $primary; }
     ReaderScreen CommentList { height: 1fr; }
-    ReaderScreen #list-status { height: 1; width: 1fr; background: $panel; color: $text-muted; }
     ReaderScreen CommentPanel { width: 1fr; }
     """
 
@@ -146,8 +165,11 @@ class ReaderScreen(Screen):
         self.thread_id = thread_id
         self.row_filter = RowFilter()
         self.tags: list[Tag] = list_tags(self.db)
+        self._codebook_version = self._data_version()
         self.thread = get_thread(self.db, thread_id)
-        self.unique = unique_count(self.db, thread_id)  # fixed at import
+        self.thread_size = thread_size(self.db, thread_id)  # fixed at import
+        self._back: list[int] = []  # comments jumped from, latest last
+        self._forward: list[int] = []  # comments gone back from, latest last
 
     @property
     def db(self):
@@ -162,8 +184,8 @@ class ReaderScreen(Screen):
         with Horizontal(id="panes"):
             with Vertical(id="thread-pane"):
                 yield CommentList(self._view(), self.tags, id="comments")
-                yield Label(id="list-status")
             yield CommentPanel(id="panel")
+        yield StatusLine()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -192,20 +214,45 @@ class ReaderScreen(Screen):
     def _show_selected(self) -> None:
         cluster_id = self.selected_id
         detail = comment_detail(self.db, cluster_id, self.annotator) if cluster_id else None
-        self.query_one(CommentPanel).show(detail, ansi=self.app.current_theme.ansi)
+        self.query_one(CommentPanel).show(
+            detail, ansi=self.app.current_theme.ansi, search=self.row_filter.search
+        )
 
     def _refresh_header(self) -> None:
         annotated = annotated_count(self.db, self.thread_id, self.annotator)
         self.query_one(ProgressHeader).show(
-            self.thread.title, annotated, self.unique, self.annotator
+            self.thread.title, annotated, self.thread_size.comments, self.annotator
         )
-        self.query_one("#list-status", Label).update(Text(self._filter_title()))
+        self._show_view_status()
 
-    def _filter_title(self) -> str:
-        shown = self.comment_list.row_count
-        if self.row_filter.is_everything:
-            return f" {shown} comments"
-        return f" {shown} shown · {self._describe_filter()} · esc clears"
+    def _show_view_status(self, view: str | None = None) -> None:
+        """The status line: what the list shows, and the thread's three counts explained."""
+        size = self.thread_size
+        rows = plural(size.rows, "row")
+        occurrences = plural(size.occurrences, "occurrence")
+        parts = plural(size.comments, "comment") + (
+            f" + {size.deleted} deleted" if size.deleted else ""
+        )
+        summaries = (
+            f"{rows}: {parts} · {occurrences} in the source",
+            f"{rows}: {parts} · {occurrences}",
+            f"{rows} · {occurrences}",
+            rows,
+        )
+        status = self.query_one(StatusLine)
+        if view is not None:
+            status.show_view(view, *summaries)
+        elif self.row_filter.is_everything:
+            status.show_view(summaries[0])
+        else:
+            shown = self.comment_list.row_count
+            status.show_view(
+                f"{shown} shown · {self._describe_filter()} · esc clears", *summaries[1:]
+            )
+
+    def say(self, message: str, severity: str = "information") -> None:
+        """A message for the status line (see StatusLine): never covers the panes."""
+        self.query_one(StatusLine).say(message, severity)
 
     def _describe_filter(self) -> str:
         parts = []
@@ -218,6 +265,8 @@ class ReaderScreen(Screen):
             parts.append("untagged")
         if self.row_filter.has_links:
             parts.append("has links")
+        if self.row_filter.has_note:
+            parts.append("has a note")
         if self.row_filter.hide_tombstones:
             parts.append("deleted hidden")
         return ", ".join(parts)
@@ -239,7 +288,7 @@ class ReaderScreen(Screen):
         if row_filter.is_everything:
             self._show_view(self._view(), keep)
             return
-        self.query_one("#list-status", Label).update(Text(" filtering…"))
+        self._show_view_status("filtering…")
         self._find_matches(row_filter, keep)
 
     @work(thread=True, exclusive=True, group="filter")
@@ -257,21 +306,56 @@ class ReaderScreen(Screen):
         view = ThreadView(self.db, self.thread_id, self.annotator, row_filter, ids=ids)
         self._show_view(view, keep)
         if not ids:
-            self.notify("Nothing matches; esc clears the filter.", severity="warning")
+            self.say("Nothing matches; esc clears the filter.", "warning")
 
     def _show_view(self, view: ThreadView, keep: int | None) -> None:
         self.comment_list.set_view(view, keep=keep)
         self._refresh_header()
 
-    def jump_to(self, cluster_id: int) -> None:
-        """Select a comment, clearing the filter if it hides it."""
+    def jump_to(self, cluster_id: int, *, remember: bool = True) -> None:
+        """Select a comment, clearing the filter if it hides it.
+
+        With ``remember``, the comment left is kept for ``jump_back`` (ctrl+o), as an
+        editor keeps a jump list.
+        """
+        if thread_of(self.db, cluster_id) != self.thread_id:
+            self.say("That comment is not in this thread.", "warning")
+            return
+        left = self.selected_id
         if not self.comment_list.select_cluster(cluster_id):
-            if thread_of(self.db, cluster_id) != self.thread_id:
-                self.notify(f"No comment #{cluster_id} in this thread.", severity="warning")
-                return
             self.apply_filter(RowFilter())
             self.comment_list.select_cluster(cluster_id)
+        if remember and left is not None and left != cluster_id:
+            self._back = [*self._back, left][-HISTORY_KEPT:]
+            self._forward.clear()
         self.comment_list.focus()
+
+    def jump_to_number(self, number: int) -> None:
+        """``#N`` from the palette: the thread's N-th comment."""
+        cluster_id = cluster_by_number(self.db, self.thread_id, number)
+        if cluster_id is None:
+            self.say(f"No comment #{number} in this thread.", "warning")
+        else:
+            self.jump_to(cluster_id)
+
+    def action_jump_back(self) -> None:
+        self._step_history(self._back, self._forward, "Nothing to go back to.")
+
+    def action_jump_forward(self) -> None:
+        self._step_history(self._forward, self._back, "Nothing to go forward to.")
+
+    def _step_history(self, source: list[int], target: list[int], nothing: str) -> None:
+        if not source:
+            self.say(nothing)
+            return
+        here = self.selected_id
+        if here is not None:
+            target.append(here)
+        self.jump_to(source.pop(), remember=False)
+
+    def number(self, cluster_id: int) -> str:
+        """``#N``: the number the reader shows for a comment."""
+        return f"#{number_of(self.db, cluster_id) or cluster_id}"
 
     @on(JumpList.Jump)
     def _on_jump(self, event: JumpList.Jump) -> None:
@@ -282,20 +366,35 @@ class ReaderScreen(Screen):
         with self._saving():
             annotate.remove_link(self.db, event.source, event.target, event.kind, self.annotator)
             self.changed()
-            self.notify(f"Removed #{event.source} {event.kind} #{event.target} (z undoes)")
+            source, target = self.number(event.source), self.number(event.target)
+            self.say(f"Removed {source} {event.kind} {target} (z undoes)")
 
     # -- actions ------------------------------------------------------------------------
 
     def _require_selection(self) -> int | None:
         cluster_id = self.selected_id
         if cluster_id is None:
-            self.notify("No comment selected.", severity="warning")
+            self.say("No comment selected.", "warning")
         return cluster_id
+
+    def _data_version(self) -> int:
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def refresh_codebook(self) -> None:
+        """Take in tags another annotator's reader created since (the file changed under us)."""
+        version = self._data_version()
+        if version == self._codebook_version:
+            return
+        self._codebook_version = version
+        tags = list_tags(self.db)
+        if tags != self.tags:
+            self.tags = tags
+            self.comment_list.set_tags(tags)
 
     def action_next_untagged(self, step: int = 1) -> None:
         index = self.comment_list.view.next_untagged(self.comment_list.cursor, step)
         if index is None:
-            self.notify("No untagged comment " + ("below." if step > 0 else "above."))
+            self.say("No untagged comment " + ("below." if step > 0 else "above."))
         else:
             self.comment_list.cursor = index
 
@@ -303,9 +402,10 @@ class ReaderScreen(Screen):
         self.action_next_untagged(-1)
 
     def action_toggle_hotkey(self, hotkey: str) -> None:
+        self.refresh_codebook()
         tag = next((tag for tag in self.tags if tag.hotkey == hotkey), None)
         if tag is None:
-            self.notify(f"No tag has hotkey {hotkey}; t opens the tag picker.", severity="warning")
+            self.say(f"No tag has hotkey {hotkey}; t opens the tag picker.", "warning")
             return
         self.toggle_tag(tag)
 
@@ -314,8 +414,10 @@ class ReaderScreen(Screen):
         if cluster_id is None:
             return
         with self._saving():
-            annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
+            tagged = annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
             self.changed()
+            verb = "Tagged" if tagged else "Untagged"
+            self.say(f"{verb} {self.number(cluster_id)} {inert(tag.name)}")
 
     @contextmanager
     def _saving(self) -> Iterator[None]:
@@ -327,9 +429,9 @@ class ReaderScreen(Screen):
         try:
             yield
         except ThreadmarkError as error:
-            self.notify(str(error), severity="error")
+            self.say(f"Not saved: {error}.", "error")
         except sqlite3.OperationalError as error:
-            self.notify(f"Not saved ({error}): try again in a moment.", severity="error")
+            self.say(f"Not saved ({error}): try again in a moment.", "error")
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -337,8 +439,8 @@ class ReaderScreen(Screen):
         cluster_id = self._require_selection()
         if cluster_id is None:
             return
-        applied = set(self.comment_list.selected.tag_ids)
-        self.app.push_screen(TagPicker(self.tags, cluster_id, applied), self._picked_tag)
+        self.refresh_codebook()
+        self.app.push_screen(TagPicker(self.tags, self.number(cluster_id)), self._picked_tag)
 
     def _picked_tag(self, choice: Tag | str | None) -> None:
         if choice is None:
@@ -350,9 +452,6 @@ class ReaderScreen(Screen):
                 return
             self.tags = list_tags(self.db)
             self.comment_list.set_tags(self.tags)
-            self.notify(
-                f"New tag {choice.name}" + (f" (key {choice.hotkey})" if choice.hotkey else "")
-            )
         self.toggle_tag(choice)
 
     def action_mark(self) -> None:
@@ -363,9 +462,11 @@ class ReaderScreen(Screen):
         self.comment_list.marked = None if marked == cluster_id else cluster_id
         self.comment_list.reload()
         if self.comment_list.marked:
-            self.notify(f"Marked #{cluster_id}: select another comment, then r, s or u links it.")
+            links = [b for b in self.BINDINGS if (b.id or "").startswith("link_")]
+            keys = "/".join(self.app.keymap_keys(binding) for binding in links)
+            self.say(f"Marked {self.number(cluster_id)}: select another, then {keys} links them.")
         else:
-            self.notify("Mark cleared.")
+            self.say("Mark cleared.")
 
     def action_link(self, kind: str) -> None:
         from tui.screens.link_picker import LinkPicker
@@ -387,10 +488,11 @@ class ReaderScreen(Screen):
         with self._saving():
             made = annotate.add_link(self.db, source, target, kind, self.annotator)
             self.changed()
+            source_number, target_number = self.number(source), self.number(target)
             if made:
-                self.notify(f"#{source} {kind} #{target}", timeout=3)
+                self.say(f"Linked: {source_number} {kind} {target_number}")
             else:
-                self.notify(f"#{source} already {kind} #{target}.", severity="warning")
+                self.say(f"{source_number} already {kind} {target_number}.", "warning")
 
     def action_edit_note(self) -> None:
         from tui.screens.note_editor import NoteEditor
@@ -400,7 +502,7 @@ class ReaderScreen(Screen):
             return
         original = annotate.note_text(self.db, cluster_id, self.annotator)
         self.app.push_screen(
-            NoteEditor(cluster_id, original or ""),
+            NoteEditor(cluster_id, self.number(cluster_id), original or ""),
             lambda text: self._save_note(cluster_id, original, text),
         )
 
@@ -423,9 +525,12 @@ class ReaderScreen(Screen):
         )
 
     def action_filter(self) -> None:
+        from store.queries import filter_counts
         from tui.screens.filter import FilterPicker
 
-        self.app.push_screen(FilterPicker(self.tags, self.row_filter), self._picked_filter)
+        self.refresh_codebook()
+        counts = filter_counts(self.db, self.thread_id, self.annotator)
+        self.app.push_screen(FilterPicker(self.tags, self.row_filter, counts), self._picked_filter)
 
     def _picked_filter(self, row_filter: RowFilter | None) -> None:
         if row_filter is not None:
@@ -438,7 +543,7 @@ class ReaderScreen(Screen):
     def action_toggle_tombstones(self) -> None:
         hide = not self.row_filter.hide_tombstones
         self.apply_filter(replace(self.row_filter, hide_tombstones=hide))
-        self.notify("Deleted comments hidden." if hide else "Deleted comments shown.", timeout=2)
+        self.say("Deleted comments hidden." if hide else "Deleted comments shown.")
 
     def action_undo(self) -> None:
         self._replay(annotate.undo, "Undid", "Nothing to undo.")
@@ -450,11 +555,11 @@ class ReaderScreen(Screen):
         with self._saving():
             event = step(self.db, self.annotator)
             if event is None:
-                self.notify(nothing, severity="warning", timeout=2)
+                self.say(nothing, "warning")
                 return
             self.jump_to(event.cluster_id)
             self.changed()
-            self.notify(f"{verb} {event.describe()}", timeout=3)
+            self.say(f"{verb} {inert(event.describe(lambda c: number_of(self.db, c)))}")
 
     def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog

@@ -15,16 +15,19 @@ NEW_TAG = "new"
 
 
 class TagPicker(Picker[Tag | str]):
-    """Dismisses with the chosen :class:`Tag`, or with a new tag's name (a ``str``)."""
+    """Dismisses with the chosen :class:`Tag`, or with a new tag's name (a ``str``).
 
-    def __init__(self, tags: list[Tag], cluster_id: int, applied: set[int]) -> None:
+    Enter takes the first row: the tag whose name is exactly what was typed (whatever the
+    case), else "create" when something new was typed, else the best fuzzy match.
+    """
+
+    def __init__(self, tags: list[Tag], comment: str) -> None:
         super().__init__(
-            f"Tag #{cluster_id}",
+            f"Tag {comment}",
             "enter toggles the tag · a new name creates it · esc cancels",
             placeholder="tag name",
         )
         self.tags = tags
-        self.applied = applied
 
     def ranked(self, query: str) -> list[Tag]:
         if not query.strip():
@@ -41,9 +44,16 @@ class TagPicker(Picker[Tag | str]):
         return [by_id[tag_id] for _, _, tag_id in matches]
 
     def options(self, query: str) -> list[Option]:
-        """Matching tags best first; creating the typed name comes after them."""
+        """The exact tag, or the typed name to create, first; then the fuzzy matches."""
+        name = " ".join(query.split())
+        exact = next((tag for tag in self.tags if tag.name.casefold() == name.casefold()), None)
         options = []
-        for tag in self.ranked(query):
+        if name and exact is None:
+            options.append(Option(Text(f"+ create tag “{one_line(name, 60)}”"), id=NEW_TAG))
+        ranked = self.ranked(query)
+        if exact is not None:
+            ranked = [exact, *(tag for tag in ranked if tag is not exact)]
+        for tag in ranked:
             label = Text()
             label.append(
                 f" {tag.hotkey or ' '} ", style=chip_style(tag, ansi=self.app.current_theme.ansi)
@@ -52,9 +62,6 @@ class TagPicker(Picker[Tag | str]):
             if tag.description:
                 label.append(f"  {one_line(tag.description, 120)}", style="dim")
             options.append(Option(label, id=str(tag.id)))
-        name = " ".join(query.split())
-        if name and not any(tag.name.casefold() == name.casefold() for tag in self.tags):
-            options.append(Option(Text(f"+ create tag “{one_line(name, 60)}”"), id=NEW_TAG))
         return options
 
     def choose(self, option_id: str | None, query: str) -> Tag | str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -28,7 +29,9 @@ BLOCK_ROWS = 100
 BLOCKS_KEPT = 16
 LINES_KEPT = 512
 MAX_INDENT_LEVELS = 6
-CHIP_CHARS = 3
+INDENT_CELLS = 2
+AUTHOR_CELLS = 14
+WORD_CUT_SLACK = 6  # cells given up, at most, to cut between words
 
 
 class CommentList(ScrollView, can_focus=True):
@@ -69,6 +72,7 @@ class CommentList(ScrollView, can_focus=True):
         "comment-list--link",
         "comment-list--mark",
         "comment-list--chip",
+        "comment-list--depth",
     }
     DEFAULT_CSS = """
     CommentList { background: $surface; }
@@ -81,6 +85,7 @@ class CommentList(ScrollView, can_focus=True):
     CommentList > .comment-list--link { color: $link-marker; text-style: bold; }
     CommentList > .comment-list--mark { color: $mark; text-style: bold; }
     CommentList > .comment-list--chip { color: $tag-chip-foreground; }
+    CommentList > .comment-list--depth { color: $text-muted; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=False, init=False)
@@ -226,20 +231,24 @@ class CommentList(ScrollView, can_focus=True):
         def style(name: str) -> Style:
             return base + self.get_component_rich_style(f"comment-list--{name}")
 
+        levels = indent_levels(width)
         left: list[Segment] = [
             Segment("●" if marked else " ", style("mark")),
-            Segment("  " * min(row.depth, MAX_INDENT_LEVELS), base),
-            Segment(f"#{row.id} ", style("id")),
+            Segment(" " * INDENT_CELLS * min(row.depth, levels), base),
         ]
+        if row.depth > levels:  # deeper than the indent can show: say how deep
+            left.append(Segment(f"↳{row.depth} ", style("depth")))
+        left.append(Segment(f"#{row.seq} ", style("id")))
         if row.size > 1:
             left.append(Segment(f"x{row.size} ", style("badge")))
         if row.author:
-            left.append(Segment(one_line(row.author, 16) + " ", style("author")))
-        left.append(
-            Segment(one_line(row.snippet, width), style("tombstone") if row.tombstone else base)
-        )
+            author = cut(one_line(row.author, width), min(AUTHOR_CELLS, width // 4))
+            left.append(Segment(author + " ", style("author")))
         right = self._markers(row, base, style)
         right_width = sum(segment.cell_length for segment in right)
+        room = width - right_width - sum(segment.cell_length for segment in left)
+        snippet = cut(one_line(row.snippet, width), max(0, room))
+        left.append(Segment(snippet, style("tombstone") if row.tombstone else base))
         strip = Strip(left).crop_extend(0, max(0, width - right_width), base)
         return Strip.join([strip, Strip(right)]).crop(0, width)
 
@@ -258,5 +267,34 @@ class CommentList(ScrollView, can_focus=True):
                 continue
             segments.append(Segment(" ", base))
             chip = chip_style(tag, ansi=ansi, foreground=style("chip").color)
-            segments.append(Segment(one_line(tag.name, CHIP_CHARS), base + chip))
+            segments.append(Segment(chip_label(tag), base + chip))
         return segments
+
+
+def indent_levels(width: int) -> int:
+    """How many reply levels the indent shows: fewer in a narrow pane, so text keeps room."""
+    return max(2, min(MAX_INDENT_LEVELS, width // 12))
+
+
+def chip_label(tag: Tag) -> str:
+    """A row's chip for a tag: its hotkey (the key that toggles it), else its first letter.
+
+    Names do not fit a row at 80 columns; the pane and the help screen are the legend.
+    """
+    return tag.hotkey or one_line(tag.name, 1).upper() or "?"
+
+
+def cut(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` cells, ending with an ellipsis when something was cut.
+
+    The cut falls between words when a word boundary is near the end.
+    """
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    kept = set_cell_size(text, cells - 1)
+    space = kept.rfind(" ")
+    if space > 0 and space > len(kept) - WORD_CUT_SLACK:
+        kept = kept[:space]
+    return kept.rstrip() + "…"

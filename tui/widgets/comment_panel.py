@@ -6,8 +6,11 @@ plain strings, so markup in a comment is shown literally and no control characte
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +19,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.detail import CommentDetail
+from store.detail import CommentDetail, CommentRef
 from store.schema import HUMAN_LINK_KINDS
 from tui.inert import inert, one_line
 from tui.tag_colors import chip_style
@@ -32,6 +35,16 @@ LINK_WORDS = {
 }
 
 
+def search_matches(search: str, text: str) -> Iterator[re.Match[str]]:
+    """Where ``search``'s words occur in ``text`` as full-text search matches them: as word
+    prefixes, whatever the case."""
+    words = sorted(set(re.findall(r"\w+", search.casefold())), key=len, reverse=True)
+    if not words:
+        return iter(())
+    pattern = r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")\w*"
+    return re.finditer(pattern, text, re.IGNORECASE)
+
+
 def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold")
 
@@ -41,13 +54,16 @@ class JumpTarget:
     """A row of the jump list: what the other comment is to this one, and which it is.
 
     ``link`` is (source, target, kind) for a link this annotator made, which they may remove;
-    None for the thread's own structure (replies, quotes).
+    None for the thread's own structure (replies, quotes) and for comments with the same words.
     """
 
     what: str
-    cluster_id: int
-    snippet: str
+    other: CommentRef
     link: tuple[int, int, str] | None = None
+
+    @property
+    def cluster_id(self) -> int:
+        return self.other.id
 
 
 class JumpList(OptionList):
@@ -58,7 +74,7 @@ class JumpList(OptionList):
         Binding("k", "cursor_up", "Up", show=False, tooltip="Previous link", id="jump_up"),
         Binding("enter", "select", "Jump", tooltip="Go to the linked comment", id="jump_select"),
         Binding(
-            "delete,backspace",
+            "delete,D",
             "unlink",
             "Unlink",
             tooltip="Remove the highlighted link (one you made)",
@@ -86,8 +102,8 @@ class JumpList(OptionList):
         self.targets = jumps
         for jump in jumps:
             label = Text()
-            label.append(f"{jump.what} #{jump.cluster_id}  ", style="bold")
-            label.append(one_line(jump.snippet, 120))
+            label.append(f"{jump.what} #{jump.other.number}  ", style="bold")
+            label.append(one_line(jump.other.snippet, 120))
             self.add_option(Option(label))
         if jumps:
             self.highlighted = 0
@@ -127,10 +143,11 @@ class CommentPanel(VerticalScroll, can_focus=True):
             id="panel_up",
         ),
     ]
-    COMPONENT_CLASSES = {"comment-panel--chip"}
+    COMPONENT_CLASSES = {"comment-panel--chip", "comment-panel--match"}
     DEFAULT_CSS = """
     CommentPanel { padding: 0 1; background: $surface; }
     CommentPanel > .comment-panel--chip { color: $tag-chip-foreground; }
+    CommentPanel > .comment-panel--match { text-style: bold reverse; }
     CommentPanel #panel-header { color: $text-muted; }
     CommentPanel #panel-text { margin-top: 1; }
     CommentPanel .tombstone { color: $tombstone; text-style: italic; }
@@ -149,8 +166,10 @@ class CommentPanel(VerticalScroll, can_focus=True):
         yield JumpList(id="panel-jumps")
         yield Static(id="panel-occurrences")
 
-    def show(self, detail: CommentDetail | None, *, ansi: bool = False) -> None:
-        """Fill the pane with one comment (or say there is none)."""
+    def show(
+        self, detail: CommentDetail | None, *, ansi: bool = False, search: str | None = None
+    ) -> None:
+        """Fill the pane with one comment (or say there is none); ``search``'s words are marked."""
         header = self.query_one("#panel-header", Static)
         body = self.query_one("#panel-text", Static)
         facts = self.query_one("#panel-facts", Static)
@@ -167,7 +186,9 @@ class CommentPanel(VerticalScroll, can_focus=True):
             return
         header.update(self._header(detail))
         body.set_class(detail.tombstone, "tombstone")
-        body.update(self._body(detail))
+        body.update(
+            self._body(detail, search, self.get_component_rich_style("comment-panel--match"))
+        )
         chip_foreground = self.get_component_rich_style("comment-panel--chip").color
         facts.update(self._facts(detail, ansi, chip_foreground))
         occurrences.update(self._occurrences(detail))
@@ -175,27 +196,38 @@ class CommentPanel(VerticalScroll, can_focus=True):
 
     @staticmethod
     def _header(detail: CommentDetail) -> Text:
-        parts = [f"#{detail.id}"]
+        parts = [f"#{detail.seq}"]
         if detail.author:
             parts.append(inert(detail.author))
         if detail.created_at:
             parts.append(detail.created_at)
         if detail.size > 1:
-            parts.append(f"x{detail.size} ({detail.method})")
+            parts.append(f"x{detail.size} ({detail.folded})")
         if detail.tombstone:
             parts.append("deleted")
         return Text(" · ".join(parts))
 
     @staticmethod
-    def _body(detail: CommentDetail) -> Text:
-        text = inert(detail.text[:TEXT_SHOWN], multiline=True)
+    def _body(detail: CommentDetail, search: str | None, match_style: Style) -> Text:
+        text = Text(inert(detail.text[:TEXT_SHOWN], multiline=True))
+        if search:
+            for match in search_matches(search, text.plain):
+                text.stylize(match_style, *match.span())
         if len(detail.text) > TEXT_SHOWN:
-            text += f"\n\n[{len(detail.text) - TEXT_SHOWN:,} more characters: export to read all]"
-        return Text(text)
+            text.append(
+                f"\n\n[{len(detail.text) - TEXT_SHOWN:,} more characters: export to read all]"
+            )
+        return text
 
     @staticmethod
     def _facts(detail: CommentDetail, ansi: bool, chip_foreground) -> Text:
         facts = Text()
+        if detail.same_text:
+            others = ", ".join(
+                f"#{other.number}" + (f" {one_line(other.author, 20)}" if other.author else "")
+                for other in detail.same_text
+            )
+            facts.append(f"\nSame words, by others: {others}", style="italic")
         facts.append_text(_section("Tags"))
         if detail.tags:
             for tag in detail.tags:
@@ -237,23 +269,18 @@ class CommentPanel(VerticalScroll, can_focus=True):
 
         jumps = [
             JumpTarget(
-                LINK_WORDS[link.kind][0],
-                link.other,
-                link.snippet,
-                made(detail.id, link.other, link.kind),
+                LINK_WORDS[link.kind][0], link.other, made(detail.id, link.other.id, link.kind)
             )
             for link in detail.links_out
         ]
         jumps += [
             JumpTarget(
-                LINK_WORDS[link.kind][1],
-                link.other,
-                link.snippet,
-                made(link.other, detail.id, link.kind),
+                LINK_WORDS[link.kind][1], link.other, made(link.other.id, detail.id, link.kind)
             )
             for link in detail.links_in
         ]
         if detail.parent:
-            jumps.append(JumpTarget("reply to", *detail.parent))
-        jumps += [JumpTarget("replied by", *reply) for reply in detail.replies]
+            jumps.append(JumpTarget("reply to", detail.parent))
+        jumps += [JumpTarget("replied by", reply) for reply in detail.replies]
+        jumps += [JumpTarget("same words", other) for other in detail.same_text]
         return jumps
