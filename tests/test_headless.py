@@ -1,5 +1,5 @@
 """``store`` is a library in its own right: it loads no terminal UI, and a script can import a
-thread, annotate it and export it with nothing else (DESIGN.md, "Layout")."""
+thread, annotate it and export it with nothing else (ARCHITECTURE.md, "Import rules")."""
 
 from __future__ import annotations
 
@@ -91,5 +91,5 @@ def test_a_script_imports_annotates_and_exports_with_store_alone(tmp_path, seed_
     ]  # fmt: skip
     assert len((tmp_path / "out.jsonl").read_text("utf-8").splitlines()) == 11
     csv_bytes = (tmp_path / "out.csv").read_bytes()
-    assert csv_bytes.startswith(b"id,thread,position,") and csv_bytes.count(b"\r\n") >= 12
+    assert csv_bytes.startswith(b"id,number,thread,position,") and csv_bytes.count(b"\r\n") >= 12
     assert "scripted" in (tmp_path / "out.links-csv").read_text("utf-8")
