@@ -130,12 +130,8 @@ def fold(
     for a, b in _near_duplicates(texts.compared, pairs, threshold, report):
         clusters.union(a, b)
     folding = _clusters_of(records, texts, clusters, across_authors)
-    canonical = folding.canonical
-    links = {
-        (canonical[texts.first_record[quoting]], canonical[texts.first_record[quoted]])
-        for quoting, quoted in _quote_links(records, texts, quotes, shingled, threshold, report)
-    }
-    folding.quotes = sorted(link for link in links if link[0] != link[1])
+    text_links = _quote_links(records, texts, quotes, shingled, threshold, report)
+    folding.quotes = _quote_pairs(records, texts, folding.canonical, list(text_links))
     return folding
 
 
@@ -538,9 +534,9 @@ def _quote_links(
     """
     with_parent = []
     for quoting in quotes.replies.tolist():
-        parent_id = records[texts.first_record[quoting]].parent_id
-        parent = -1 if parent_id is None else texts.record_by_platform_id.get(parent_id, -1)
-        if 0 <= parent < texts.first_record[quoting] and texts.of_record[parent] >= 0:
+        first = texts.first_record[quoting]
+        parent = _parent_record(records, texts, first)
+        if parent is not None and parent < first and texts.of_record[parent] >= 0:
             with_parent.append((quoting, texts.of_record[parent]))  # not a tombstone
     matched = set()
     parent_pairs = np.array(with_parent, dtype=np.int64).reshape(-1, 2)
@@ -553,6 +549,43 @@ def _quote_links(
         if quoting not in matched:  # candidates come best first: keep the first that matches
             matched.add(quoting)
             yield quoting, quoted
+
+
+def _parent_record(
+    records: Sequence[CommentRecord], texts: _DistinctTexts, record: int
+) -> int | None:
+    """The first record with the platform id ``record`` replies to, if the thread has it."""
+    parent_id = records[record].parent_id
+    return None if parent_id is None else texts.record_by_platform_id.get(parent_id)
+
+
+def _quote_pairs(
+    records: Sequence[CommentRecord],
+    texts: _DistinctTexts,
+    canonical: list[int],
+    text_links: list[tuple[int, int]],
+) -> list[tuple[int, int]]:
+    """``(quoting, quoted)`` canonical records from the ``(quoting, quoted)`` distinct texts.
+
+    Folding by author leaves one text in several clusters, so every cluster holding the
+    quoting text quotes: the cluster of its own parent if that holds the quoted text, else the
+    earliest that does.
+    """
+    wanted = {text for link in text_links for text in link}
+    clusters_with: dict[int, dict[int, None]] = {}  # text -> its clusters, earliest first
+    for record, text in enumerate(texts.of_record):
+        if text in wanted:
+            clusters_with.setdefault(text, {})[canonical[record]] = None
+    pairs = set()
+    for quoting, quoted in text_links:
+        targets = clusters_with[quoted]
+        for source in clusters_with[quoting]:
+            parent = _parent_record(records, texts, source)
+            replied = None if parent is None else canonical[parent]
+            target = replied if replied in targets else next(iter(targets))
+            if target != source:
+                pairs.add((source, target))
+    return sorted(pairs)
 
 
 def _quote_matches(

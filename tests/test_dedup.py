@@ -189,6 +189,21 @@ def test_a_tombstone_listed_twice_in_a_dump_without_ids_counts_once() -> None:
     assert folding.folded == [None, None, "identity", None, None]
 
 
+def test_a_quote_reply_quotes_the_author_it_replies_to_when_two_said_the_same() -> None:
+    quoted = LONG
+    reply = f"> {LONG}\nThat is not how the law sees a copy, whatever the model keeps inside."
+    folding = fold(
+        [
+            by("ann", quoted, platform_id="a"),
+            by("bob", quoted, platform_id="b"),
+            by("cat", reply, platform_id="c", parent_id="b"),
+            by("dan", reply, platform_id="d", parent_id="a"),
+        ]
+    )
+    assert folding.canonical == [0, 1, 2, 3]
+    assert folding.quotes == [(2, 1), (3, 0)]  # each to the comment it answers
+
+
 # --- tombstones and short texts ----------------------------------------------------------------
 
 
