@@ -118,7 +118,7 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
     if text_group is not None:
         detail.same_text = _refs(
             db,
-            "c.text_group = ? AND c.id != ? ORDER BY c.seq LIMIT ?",
+            "c.text_group = ? AND c.id != ? ORDER BY c.id LIMIT ?",  # ids run in seq order
             (text_group, cluster_id, SAME_TEXT_SHOWN),
         )
     return detail

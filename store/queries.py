@@ -334,10 +334,13 @@ class FilterCounts:
     by_tag: dict[int, int]
 
 
-def filter_counts(db: sqlite3.Connection, thread_id: int, annotator: str) -> FilterCounts:
-    """One annotator's counts: grouped queries over their annotations, links and notes.
+def filter_counts(
+    db: sqlite3.Connection, thread_id: int, annotator: str, *, hide_tombstones: bool = False
+) -> FilterCounts:
+    """One annotator's counts, over the thread (less its deleted comments if they are hidden).
 
-    These tables hold what people made, far fewer rows than a big thread has comments.
+    Grouped queries over this annotator's annotations, links and notes, through indexes that
+    start with the annotator: far fewer rows than a big thread has comments.
     """
     args = {"thread": thread_id, "annotator": annotator}
     by_tag = dict(
@@ -348,17 +351,19 @@ def filter_counts(db: sqlite3.Connection, thread_id: int, annotator: str) -> Fil
         ).fetchall()
     )
     linked = f"FROM links WHERE kind IN ({HUMAN_KINDS}) AND annotator = :annotator"
+    shown = "AND NOT c.is_tombstone" if hide_tombstones else ""
     has_links, has_note = db.execute(
         f"SELECT (SELECT count(*) FROM (SELECT source_cluster AS id {linked} "
         f"UNION SELECT target_cluster {linked}) u JOIN clusters c ON c.id = u.id "
-        "WHERE c.thread_id = :thread), "
+        f"WHERE c.thread_id = :thread {shown}), "
         "(SELECT count(*) FROM notes n JOIN clusters c ON c.id = n.cluster_id "
-        "WHERE n.annotator = :annotator AND c.thread_id = :thread)",
+        f"WHERE n.annotator = :annotator AND c.thread_id = :thread {shown})",
         args,
     ).fetchone()
     size = thread_size(db, thread_id)
     untagged = size.comments - annotated_count(db, thread_id, annotator)
-    return FilterCounts(size.rows, untagged, has_links, has_note, by_tag)
+    rows = size.comments if hide_tombstones else size.rows
+    return FilterCounts(rows, untagged, has_links, has_note, by_tag)
 
 
 _FTS_WORD = re.compile(r"\w+", re.UNICODE)

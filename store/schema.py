@@ -107,8 +107,9 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 2: the full-text table declared the way Datasette and sqlite-utils recognise (content
-    # in double quotes), one name ("folded") for how comments fold, and what folding by author
-    # needs: which threads were folded how, and which clusters say the same words.
+    # in double quotes), one name ("folded") for how comments fold, what folding by author
+    # needs (which threads were folded how, which clusters say the same words), and indexes
+    # for one annotator's links and notes (links also holds a reply link for most comments).
     """
     DROP TABLE clusters_fts;
     CREATE VIRTUAL TABLE clusters_fts USING fts5 (
@@ -122,5 +123,7 @@ MIGRATIONS: list[str] = [
     -- of the group's first cluster); NULL when no other cluster says the same.
     ALTER TABLE clusters ADD COLUMN text_group INTEGER;
     CREATE INDEX clusters_text_group ON clusters (text_group) WHERE text_group IS NOT NULL;
+    CREATE INDEX links_annotator ON links (annotator, kind) WHERE annotator IS NOT NULL;
+    CREATE INDEX notes_annotator ON notes (annotator, cluster_id);
     """,
 ]

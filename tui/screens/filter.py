@@ -25,7 +25,11 @@ class FilterPicker(Picker[RowFilter]):
     """Dismisses with the new :class:`RowFilter`; each choice says how many rows it shows."""
 
     def __init__(self, tags: list[Tag], current: RowFilter, counts: FilterCounts) -> None:
-        super().__init__("Show", "enter applies · esc cancels", placeholder="filter name or tag")
+        narrowed = replace(current, hide_tombstones=False) != RowFilter()
+        title = (
+            "Show (within what is shown now; counts are the whole thread's)" if narrowed else "Show"
+        )
+        super().__init__(title, "enter applies · esc cancels", placeholder="filter name or tag")
         self.tags = tags
         self.current = current
         self.counts = counts

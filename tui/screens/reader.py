@@ -20,7 +20,7 @@ from textual.screen import Screen
 
 from store import annotate
 from store.codebook import Tag, list_tags
-from store.database import open_database
+from store.database import database_error, open_database
 from store.detail import comment_detail
 from store.errors import ThreadmarkError
 from store.queries import (
@@ -34,7 +34,6 @@ from store.queries import (
     thread_of,
     thread_size,
 )
-from tui.inert import inert
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
 from tui.widgets.key_bar import KeyBar
@@ -353,7 +352,7 @@ class ReaderScreen(Screen):
             target.append(here)
         self.jump_to(source.pop(), remember=False)
 
-    def number(self, cluster_id: int) -> str:
+    def label_of(self, cluster_id: int) -> str:
         """``#N``: the number the reader shows for a comment."""
         return f"#{number_of(self.db, cluster_id) or cluster_id}"
 
@@ -366,7 +365,7 @@ class ReaderScreen(Screen):
         with self._saving():
             annotate.remove_link(self.db, event.source, event.target, event.kind, self.annotator)
             self.changed()
-            source, target = self.number(event.source), self.number(event.target)
+            source, target = self.label_of(event.source), self.label_of(event.target)
             self.say(f"Removed {source} {event.kind} {target} (z undoes)")
 
     # -- actions ------------------------------------------------------------------------
@@ -417,7 +416,7 @@ class ReaderScreen(Screen):
             tagged = annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
             self.changed()
             verb = "Tagged" if tagged else "Untagged"
-            self.say(f"{verb} {self.number(cluster_id)} {inert(tag.name)}")
+            self.say(f"{verb} {self.label_of(cluster_id)} {tag.name}")
 
     @contextmanager
     def _saving(self) -> Iterator[None]:
@@ -432,6 +431,9 @@ class ReaderScreen(Screen):
             self.say(f"Not saved: {error}.", "error")
         except sqlite3.OperationalError as error:
             self.say(f"Not saved ({error}): try again in a moment.", "error")
+        except sqlite3.DatabaseError as error:  # a damaged page, met only now it is read
+            problem = database_error(self.app.db_path, error) or error
+            self.say(f"Not saved: {problem}", "error")
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -440,7 +442,7 @@ class ReaderScreen(Screen):
         if cluster_id is None:
             return
         self.refresh_codebook()
-        self.app.push_screen(TagPicker(self.tags, self.number(cluster_id)), self._picked_tag)
+        self.app.push_screen(TagPicker(self.tags, self.label_of(cluster_id)), self._picked_tag)
 
     def _picked_tag(self, choice: Tag | str | None) -> None:
         if choice is None:
@@ -464,7 +466,7 @@ class ReaderScreen(Screen):
         if self.comment_list.marked:
             links = [b for b in self.BINDINGS if (b.id or "").startswith("link_")]
             keys = "/".join(self.app.keymap_keys(binding) for binding in links)
-            self.say(f"Marked {self.number(cluster_id)}: select another, then {keys} links them.")
+            self.say(f"Marked {self.label_of(cluster_id)}: select another, then {keys} links them.")
         else:
             self.say("Mark cleared.")
 
@@ -488,7 +490,7 @@ class ReaderScreen(Screen):
         with self._saving():
             made = annotate.add_link(self.db, source, target, kind, self.annotator)
             self.changed()
-            source_number, target_number = self.number(source), self.number(target)
+            source_number, target_number = self.label_of(source), self.label_of(target)
             if made:
                 self.say(f"Linked: {source_number} {kind} {target_number}")
             else:
@@ -502,7 +504,7 @@ class ReaderScreen(Screen):
             return
         original = annotate.note_text(self.db, cluster_id, self.annotator)
         self.app.push_screen(
-            NoteEditor(cluster_id, self.number(cluster_id), original or ""),
+            NoteEditor(cluster_id, self.label_of(cluster_id), original or ""),
             lambda text: self._save_note(cluster_id, original, text),
         )
 
@@ -529,7 +531,9 @@ class ReaderScreen(Screen):
         from tui.screens.filter import FilterPicker
 
         self.refresh_codebook()
-        counts = filter_counts(self.db, self.thread_id, self.annotator)
+        counts = filter_counts(
+            self.db, self.thread_id, self.annotator, hide_tombstones=self.row_filter.hide_tombstones
+        )
         self.app.push_screen(FilterPicker(self.tags, self.row_filter, counts), self._picked_filter)
 
     def _picked_filter(self, row_filter: RowFilter | None) -> None:
@@ -559,7 +563,7 @@ class ReaderScreen(Screen):
                 return
             self.jump_to(event.cluster_id)
             self.changed()
-            self.say(f"{verb} {inert(event.describe(lambda c: number_of(self.db, c)))}")
+            self.say(f"{verb} {event.describe(lambda c: number_of(self.db, c))}")
 
     def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog
