@@ -126,13 +126,13 @@ async def test_the_three_counts_are_explained_and_messages_cover_no_pane(db_path
         assert screen_text(app).splitlines()[2:-2] == panes[1:]  # only the tagged row changed
 
 
-async def test_a_filtered_view_says_what_it_shows_in_full(db_path):
+async def test_a_filtered_view_says_what_it_shows_in_full(db_path, monkeypatch):
+    monkeypatch.setattr("tui.widgets.status_line.MESSAGE_SECONDS", 0.1)
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("1", "slash", *"copies", "enter")
         await settle(app, pilot)
-        await wait_until(pilot, lambda: "shown" in status_text(app))
-        await pilot.pause(5)  # the "Tagged" message has gone
+        await wait_until(pilot, lambda: "shown" in status_text(app))  # "Tagged #1" has gone
         line = status_text(app)
         assert "3 shown · search “copies” · esc clears" in line
         assert line.rstrip().endswith("20 occurrences")
@@ -216,6 +216,16 @@ async def test_the_filter_menu_counts_each_choice_and_filters_by_note(db_path):
 
 
 # --- search -----------------------------------------------------------------------------------
+
+
+def test_search_marks_words_as_full_text_search_finds_them():
+    from tui.widgets.comment_panel import search_matches
+
+    text = "Naïve_reader: the NAIVE view of naïveté, not renaive."
+    found = [text[m.start() : m.end()] for m in search_matches("naive", text)]
+    assert found == ["Naïve", "NAIVE", "naïveté"]
+    assert [m.span() for m in search_matches("READ", text)] == [(6, 12)]
+    assert list(search_matches("  ,; ", text)) == []
 
 
 async def test_search_matches_are_marked_in_the_pane(db_path):
@@ -359,7 +369,7 @@ async def _burst(db_path, bursts: list[list[str]]) -> None:
 
 
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -372,6 +382,25 @@ def test_no_burst_of_keys_crashes_the_reader(tmp_path_factory, bursts):
 @pytest.mark.parametrize("key", ["u", "r", "t", "x", "e", "question_mark", "slash", "f", "p"])
 async def test_a_key_right_after_q_opens_nothing_and_quits_cleanly(db_path, key):
     await _burst(db_path, [["q", key, key]])
+
+
+async def test_enter_twice_chooses_once_and_closes_only_the_dialog(db_path):
+    """Enter typed twice into a dialog that is closing: the choice happens once, and the
+    second Enter must not close the reader under it (the palette's did)."""
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in ("t", "enter", "enter"):
+            app.post_message(events.Key(key, None))
+        await settle(app, pilot)
+        assert rows(db_path, "SELECT count(*) FROM annotations") == [(1,)]  # not toggled back
+        await pilot.press("ctrl+p", *"Show untagged")
+        await wait_until(pilot, lambda: "Show untagged comments" in palette_prompts(app)[:1])
+        for key in ("enter", "enter"):
+            app.post_message(events.Key(key, None))
+        await settle(app, pilot)
+        assert app.screen is app.reader
+        assert app.reader.row_filter.untagged
 
 
 # --- bad input leaves no database behind ----------------------------------------------------------

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import Provider
 
 from store.database import database_exists, open_database
 from store.queries import thread_to_open
 from themes import app_variable_defaults, load_themes
+from tui.inert import inert
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel, JumpList
@@ -145,13 +147,24 @@ class ThreadmarkApp(App[None]):
         From here on a theme change is the user's choice, and is remembered.
         """
         while self._startup_warnings:  # a toast: they can be long, and they matter once
-            super().notify(self._startup_warnings.pop(0), severity="warning", timeout=10)
+            warning = inert(self._startup_warnings.pop(0))
+            super().notify(warning, severity="warning", timeout=10)
         self._remember_theme = True
 
     def switch_thread(self, thread_id: int) -> None:
         """Replace the reader with another thread of the same database."""
-        self.pop_screen()
+        super().pop_screen()
         self.open_thread(thread_id)
+
+    def pop_screen(self) -> AwaitComplete:
+        """Pop a dialog, never the reader: only switch_thread replaces it.
+
+        A dialog asked to close twice before it has gone (Enter typed twice into the command
+        palette) pops again, and that pop would take the reader with it.
+        """
+        if self.reader is not None and self.screen is self.reader:
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     def _last_thread(self) -> int | None:
         from tui import settings

@@ -21,6 +21,20 @@ from tui.inert import inert, one_line
 Command = tuple[str, Callable[[], object], str]  # name, what it does, help (often the key)
 
 
+class Once:
+    """A command that runs at most once: the palette runs its choice again when Enter comes
+    twice before it has closed (fast typing, a paste), which would open a dialog twice."""
+
+    def __init__(self, callback: Callable[[], object]) -> None:
+        self.callback = callback
+        self.done = False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            self.callback()
+
+
 class ReaderCommands(Provider):
     """Everything the reader's keys do that is worth finding by name."""
 
@@ -77,16 +91,18 @@ class ReaderCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(Content(name), callback, text=name, help=help_text or None)
+            yield DiscoveryHit(Content(name), Once(callback), text=name, help=help_text or None)
 
     async def search(self, query: str) -> Hits:
         screen = self.app.reader
         wanted = query.strip().lstrip("#")
         if screen is not None and wanted.isdigit():
             number = int(wanted)
-            yield Hit(100, f"Jump to comment #{number}", partial(screen.jump_to_number, number))
+            jump = Once(partial(screen.jump_to_number, number))
+            yield Hit(100, f"Jump to comment #{number}", jump)
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:  # shown as plain Content: highlight() would parse names as markup
-                yield Hit(score, Content(name), callback, text=name, help=help_text or None)
+                hit = Content(name)
+                yield Hit(score, hit, Once(callback), text=name, help=help_text or None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from textual.await_complete import AwaitComplete
 from textual.screen import ModalScreen
 
 Result = TypeVar("Result")
@@ -14,6 +15,17 @@ class Dialog(ModalScreen[Result]):
 
     Subclasses set only what differs: the box's width or height, or where it sits.
     """
+
+    _dismissed = False
+
+    def dismiss(self, result: Result | None = None) -> AwaitComplete:
+        """Close once.  Keys typed faster than a screen closes (two Enters) would dismiss it
+        again: that would run its callback twice (toggling a tag back) and pop the screen
+        below."""
+        if self._dismissed:
+            return AwaitComplete.nothing()
+        self._dismissed = True
+        return super().dismiss(result)
 
     DEFAULT_CSS = """
     Dialog { align: center middle; }

@@ -7,6 +7,7 @@ plain strings, so markup in a comment is shown literally and no control characte
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,12 +38,29 @@ LINK_WORDS = {
 
 def search_matches(search: str, text: str) -> Iterator[re.Match[str]]:
     """Where ``search``'s words occur in ``text`` as full-text search matches them: as word
-    prefixes, whatever the case."""
-    words = sorted(set(re.findall(r"\w+", search.casefold())), key=len, reverse=True)
+    prefixes, whatever the case and accents ("naive" finds "Naïve"), "_" between words."""
+    words = sorted(set(_WORD.findall(_fold(search))), key=len, reverse=True)
     if not words:
         return iter(())
-    pattern = r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")\w*"
-    return re.finditer(pattern, text, re.IGNORECASE)
+    pattern = r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")[^\W_]*"
+    return re.finditer(pattern, _fold(text))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _fold(text: str) -> str:
+    """``text`` lower-cased and without accents, one character for each of ``text``'s, so a
+    match in it is at the same place in ``text``."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_character(ch) for ch in text)
+
+
+def _fold_character(ch: str) -> str:
+    base = unicodedata.normalize("NFD", ch)[0]
+    lowered = base.lower()
+    return lowered if len(lowered) == 1 else base
 
 
 def _section(title: str) -> Text:
