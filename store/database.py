@@ -29,6 +29,7 @@ from pathlib import Path
 
 from store.codebook import install_starter_codebook
 from store.errors import ThreadmarkError
+from store.files import special_kind
 from store.schema import APPLICATION_ID, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000
@@ -36,19 +37,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 # ``PRAGMA quick_check`` reads every page: about 4 ms a MiB from the page cache, 25 ms from disk
 # (bench/integrity.py: 3.4 s warm and 23 s cold for the 800 MiB of a million comments).  So it
 # runs at every open only up to this size, some 5,000 comments: 10-25 ms warm, 85 ms cold.
-# A larger file is checked by :func:`check_integrity` where the caller can afford it, and every
-# connection checks each page's cells as it reads them (``cell_size_check``), so damage surfaces
-# as SQLITE_CORRUPT, which :func:`database_error` explains.
+# In a larger file every connection checks each page's cells as it reads them
+# (``cell_size_check``), so damage surfaces as SQLITE_CORRUPT, which :func:`database_error`
+# explains.
 QUICK_CHECK_MAX_BYTES = 4 * 2**20
 # The files SQLite keeps beside a database while it is open, or after a crash.
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
-
-_FILE_KINDS = {
-    stat.S_IFIFO: "a named pipe (FIFO)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-}
 
 
 def now() -> str:
@@ -192,8 +186,7 @@ def _database_file(path: Path) -> os.stat_result | None:
     if stat.S_ISDIR(info.st_mode):
         raise ThreadmarkError(f"{path} is a directory, not a database")
     if not stat.S_ISREG(info.st_mode):
-        kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-        raise ThreadmarkError(f"{path} is {kind}, not a database file")
+        raise ThreadmarkError(f"{path} is {special_kind(info.st_mode)}, not a database file")
     if not os.access(path, os.R_OK):
         raise ThreadmarkError(f"cannot read {path}: permission denied")
     return info

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from store.database import now, write
 from store.dedup import Folding, Progress, fold
 from store.errors import ThreadmarkError
+from store.files import special_kind
 from store.readers import read_bytes
 from store.records import CommentRecord, ParsedThread, ReadOptions
 
@@ -33,12 +34,6 @@ _RECORD_TEXT_FIELDS = ("text", "platform_id", "parent_id", "author", "created_at
 # 16 GB machine can spare, and is ten times the largest real thread seen (about 100 MB).
 MAX_SOURCE_BYTES = 2**30
 _GROWTH_CHUNK = 2**24
-_SPECIAL_FILES = {
-    stat.S_IFIFO: "a named pipe (FIFO)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-}
 
 
 @dataclass(slots=True)
@@ -91,8 +86,9 @@ def _check_source(path: Path, info: os.stat_result) -> None:
     if kind == stat.S_IFDIR:
         raise ThreadmarkError(f"{path} is a directory, not a thread")
     if kind != stat.S_IFREG:
-        what = _SPECIAL_FILES.get(kind, "not a regular file")
-        raise ThreadmarkError(f"{path} is {what}, not a thread; save it to a file first")
+        raise ThreadmarkError(
+            f"{path} is {special_kind(info.st_mode)}, not a thread; save it to a file first"
+        )
     _check_size(path, info.st_size)
 
 

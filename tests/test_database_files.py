@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from store import database, thread_stats, toggle_tag
 from store.database import (
     SCHEMA_VERSION,
+    SIDE_SUFFIXES,
     check_integrity,
     database_error,
     expected_schema,
@@ -41,7 +42,6 @@ from tests.conftest import file_state
 from tests.test_cli import BAD_DATABASES, assert_bad_input, make_bad_database
 
 SEED_COMMENTS = 20
-SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 def side_files(path: Path) -> list[str]:
