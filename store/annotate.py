@@ -285,7 +285,7 @@ def _stored_note(text: str) -> str | None:
 def _require_comments(db: sqlite3.Connection, *cluster_ids: int) -> None:
     for cluster_id in cluster_ids:
         if db.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)).fetchone() is None:
-            raise ThreadmarkError(f"there is no comment #{cluster_id}")
+            raise ThreadmarkError(f"there is no comment with id {cluster_id}")
 
 
 def _is_tombstone(db: sqlite3.Connection, cluster_id: int) -> bool:

@@ -8,6 +8,7 @@ into the first spelling.
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from pathlib import Path
 
@@ -82,3 +83,6 @@ def test_an_export_full_of_delete_characters_imports_again(call_cli, tmp_path: P
     assert call_cli("export", "--db", first_db, "--format", "json", "-o", first_json)[0] == 0
     returncode, _, stderr = call_cli("import", first_json, "--db", tmp_path / "second.db")
     assert returncode == 0, stderr
+    assert "\\u007f" in first_json.read_text("utf-8")  # escaped, like the other controls
+    with sqlite3.connect(tmp_path / "second.db") as db:
+        assert db.execute("SELECT text FROM comments").fetchall() == [(text,)]

@@ -237,7 +237,7 @@ async def test_picker_shows_numbers_reasons_and_their_column_labels(tmp_path):
         text = screen_text(app)
         assert "#7 rebuts" in text
         assert re.search(r"│ # +why suggested +comment", text), text
-        assert re.search(r"│ #1 +words: zeppelin, h… +The zeppelin hangar", text), text
+        assert re.search(r"│ #1 +words: zeppelin,… +The zeppelin hangar", text), text
         assert re.search(r"│ #6 +1 above ", text), text
         assert all(len(line) <= SIZE[0] for line in text.splitlines())
         await pilot.press(*"zep")

@@ -11,7 +11,7 @@ import pytest
 import sqlite_utils
 
 from store import open_database
-from store.database import SCHEMA_VERSION
+from store.database import SCHEMA_VERSION, expected_schema
 from store.detail import comment_detail
 from store.queries import RowFilter, filtered_ids
 
@@ -50,12 +50,13 @@ def test_a_release_0_1_0_database_opens_with_every_row_intact(old_database):
     assert len(before["annotations"]) == 4 and len(before["events"]) == 10
     db = open_database(old_database)
     db.close()
-    assert dump(old_database, "sqlite_master", "count(*)") != []
     conn = sqlite3.connect(old_database)
     try:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        objects = set(conn.execute("SELECT type, name FROM sqlite_master WHERE sql IS NOT NULL"))
     finally:
         conn.close()
+    assert objects == set(expected_schema(SCHEMA_VERSION))  # as a new database has it
     for table in ("threads", "comments", "tags", "annotations", "links", "notes", "events"):
         after = dump(old_database, table)
         if table == "threads":  # one column more: how the thread was folded

@@ -63,7 +63,7 @@ def test_foreign_keys_are_enforced(seed_db):
 
 
 def test_annotating_an_unknown_comment_is_a_user_error(seed_db):
-    with pytest.raises(ThreadmarkError, match="no comment #999"):
+    with pytest.raises(ThreadmarkError, match="no comment with id 999"):
         toggle_tag(seed_db, 999, 1, "alice")
     assert rows(seed_db, "SELECT count(*) FROM events") == [(0,)]  # rolled back with it
 

@@ -222,21 +222,19 @@ def run(argv: list[str]) -> int:
     if argv and argv[0] in SUBCOMMANDS:
         parser, command = SUBCOMMANDS[argv[0]]
         args = parser().parse_args(argv[1:])
-        args.db = args.db or default_db_path()
-        try:
-            return command(args)
-        except sqlite3.DatabaseError as error:
-            # Damage the open did not read (a big file is checked page by page as it is
-            # read) or a full disk is the file's problem, not a bug.
-            from store.database import database_error
-
-            raise database_error(args.db, error) or error from None
-    args = reader_parser().parse_args(argv)
+    else:
+        args = reader_parser().parse_args(argv)
+        args.annotator = args.annotator or default_annotator()
+        from tui.launch import open_reader as command
     args.db = args.db or default_db_path()
-    args.annotator = args.annotator or default_annotator()
-    from tui.launch import open_reader
+    try:
+        return command(args)
+    except sqlite3.DatabaseError as error:
+        # Damage the open did not read (a big file is checked page by page as it is read)
+        # or a full disk is the file's problem, not a bug.
+        from store.database import database_error
 
-    return open_reader(args)
+        raise database_error(args.db, error) or error from None
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import TextIO
 
+from rich.cells import cell_len, set_cell_size
+
 # C0 controls show as their Unicode "control pictures" (ESC as ␛); DEL as ␡.
 _C0 = {code: chr(0x2400 + code) for code in range(0x20)}
 _C0[0x7F] = "\u2421"
@@ -50,6 +52,7 @@ _TERMINAL_LIVE = re.compile(
     "\r(?!\n)|[" + re.escape("".join(ch for ch in _TERMINAL_STAND_INS if ch != "\r")) + "]"
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
+WORD_CUT_SLACK = 6  # cells given up, at most, so that a cut falls between words
 
 
 def inert(text: str, *, multiline: bool = False) -> str:
@@ -106,6 +109,22 @@ def _without_invisibles(text: str) -> str:
     if any(ord(ch) > 0x7F and unicodedata.category(ch) == "Cf" for ch in text):
         text = "".join(_visible(ch) for ch in text)
     return text
+
+
+def cut(text: str, cells: int) -> str:
+    """``text`` in at most ``cells`` cells, ending with an ellipsis when something was cut.
+
+    The cut falls between words when a word boundary is near the end.
+    """
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:cells]
+    kept = set_cell_size(text, cells - 1)
+    space = kept.rfind(" ")
+    if space > 0 and space > len(kept) - WORD_CUT_SLACK:
+        kept = kept[:space]
+    return kept.rstrip() + "…"
 
 
 def one_line(text: str, limit: int) -> str:

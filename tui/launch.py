@@ -8,6 +8,7 @@ import sys
 from store.database import database_exists, open_database
 from store.queries import list_threads
 from store.seeds import SEED_THREAD_TITLE, seed_thread_path
+from tui.inert import inert
 
 
 def open_reader(args: argparse.Namespace) -> int:
@@ -42,5 +43,5 @@ def open_reader(args: argparse.Namespace) -> int:
     )
     app.run()
     if app.error:
-        print(f"threadmark: error: {app.error}", file=sys.stderr)
+        print(inert(f"threadmark: error: {app.error}"), file=sys.stderr)
     return app.return_code or 0

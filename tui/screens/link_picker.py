@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from store.linking import Candidate, exact_number, link_candidates, numbered_target
 from store.queries import number_of
-from tui.inert import one_line
+from tui.inert import cut, one_line
 from tui.screens.picker import Picker
 
 REASON_WIDTH = 19  # "words: paint, brush"; longer reasons are cut
@@ -65,14 +66,11 @@ class LinkPicker(Picker[int]):
 def _row(candidate: Candidate, number_width: int) -> Text:
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(f"{f'#{candidate.number}':<{number_width}} ", style="bold")
-    row.append(f"{_cell(candidate.reason, REASON_WIDTH):<{REASON_WIDTH}} ", style="dim")
+    reason = cut(one_line(candidate.reason, REASON_WIDTH + 1), REASON_WIDTH)
+    row.append(reason + " " * (REASON_WIDTH - cell_len(reason) + 1), style="dim")
     if candidate.author:
-        row.append(_cell(candidate.author, AUTHOR_WIDTH) + " ", style="italic")
+        row.append(
+            cut(one_line(candidate.author, AUTHOR_WIDTH + 1), AUTHOR_WIDTH) + " ", style="italic"
+        )
     row.append(one_line(candidate.snippet, SNIPPET_WIDTH))
     return row
-
-
-def _cell(text: str, width: int) -> str:
-    """``text`` inert on one line, cut to ``width`` with an ellipsis if it is longer."""
-    shown = one_line(text, width + 1)
-    return shown if len(shown) <= width else shown[: width - 1] + "…"

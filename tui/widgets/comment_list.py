@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -22,7 +21,7 @@ from textual.strip import Strip
 
 from store.codebook import Tag
 from store.queries import Row, ThreadView
-from tui.inert import one_line
+from tui.inert import cut, one_line
 from tui.tag_colors import chip_style
 
 BLOCK_ROWS = 100
@@ -31,7 +30,6 @@ LINES_KEPT = 512
 MAX_INDENT_LEVELS = 6
 INDENT_CELLS = 2
 AUTHOR_CELLS = 14
-WORD_CUT_SLACK = 6  # cells given up, at most, to cut between words
 
 
 class CommentList(ScrollView, can_focus=True):
@@ -282,19 +280,3 @@ def chip_label(tag: Tag) -> str:
     Names do not fit a row at 80 columns; the pane and the help screen are the legend.
     """
     return tag.hotkey or one_line(tag.name, 1).upper() or "?"
-
-
-def cut(text: str, cells: int) -> str:
-    """``text`` in at most ``cells`` cells, ending with an ellipsis when something was cut.
-
-    The cut falls between words when a word boundary is near the end.
-    """
-    if cell_len(text) <= cells:
-        return text
-    if cells <= 1:
-        return "…"[:cells]
-    kept = set_cell_size(text, cells - 1)
-    space = kept.rfind(" ")
-    if space > 0 and space > len(kept) - WORD_CUT_SLACK:
-        kept = kept[:space]
-    return kept.rstrip() + "…"

@@ -11,6 +11,8 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widget import Widget
 
+from tui.inert import inert
+
 MESSAGE_SECONDS = 4.0
 ERROR_SECONDS = 8.0
 
@@ -44,8 +46,11 @@ class StatusLine(Widget):
         self.refresh()
 
     def say(self, message: str, severity: str = "information") -> None:
-        """Show ``message`` in place of the view for a few seconds (errors stay longer)."""
-        self.message, self._severity = " ".join(message.split()), severity
+        """Show ``message`` in place of the view for a few seconds (errors stay longer).
+
+        Inert whatever its source: messages quote file names, tag names and errors.
+        """
+        self.message, self._severity = inert(" ".join(message.split())), severity
         if self._timer is not None:
             self._timer.stop()
         seconds = ERROR_SECONDS if severity == "error" else MESSAGE_SECONDS
