@@ -31,6 +31,8 @@ _EXPORTS = {
     "prepare": "store.ingest",
     "write_import": "store.ingest",
     "thread_stats": "store.stats",
+    "comment_sentences": "store.segments",
+    "Unit": "store.segments",
 }
 __all__ = sorted(_EXPORTS)
 

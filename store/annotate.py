@@ -3,6 +3,10 @@
 Each change is one ``BEGIN IMMEDIATE`` transaction holding both the change and its row in the
 ``events`` journal, so a killed process loses nothing it showed, and undo/redo (per annotator,
 across restarts) is a replay of the journal rather than state kept in memory.
+
+A change is on a whole comment, or on a segment of it: a ``span`` ``(start, end)`` of its text
+(see store.segments).  The journal keeps spans, not segment ids, so that a segment removed
+with its last tag comes back with the redo.
 """
 
 from __future__ import annotations
@@ -17,11 +21,15 @@ from store.codebook import Tag, insert_tag
 from store.database import now, write
 from store.errors import ThreadmarkError
 from store.schema import HUMAN_LINK_KINDS
+from store.segments import Span, drop_if_unused, segment_id
 
 # The changes undo can reverse, each with the change that reverses it.
 INVERSE = {"tag": "untag", "untag": "tag", "link": "unlink", "unlink": "link", "note": "note"}
 # set_note's default: read the note as it stands before changing it.
 _READ_FROM_DATABASE = object()
+
+UnitNamer = Callable[[int, Span | None], str]
+"""Names a comment (by id), or a span of it, as the reader shows it: ``#4``, ``#4.2``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,40 +45,46 @@ class Event:
         """The comment the change was about (a link's source)."""
         return self.payload.get("cluster", self.payload.get("source"))
 
-    def describe(self, number_of: Callable[[int], int | None]) -> str:
-        """A few words for the status line: "tag claim on #3", "#5 rebuts #2".
+    @property
+    def span(self) -> Span | None:
+        """The segment of that comment the change was about, if it was not the whole."""
+        return _span(self.payload.get("span", self.payload.get("source_span")))
 
-        ``number_of`` turns a comment id into the number the reader shows for it.
-        """
+    def describe(self, name: UnitNamer) -> str:
+        """A few words for the status line: "tag claim on #3", "#5.1 rebuts #2"."""
         payload = self.payload
-
-        def name(cluster_id: int) -> str:
-            return f"#{number_of(cluster_id) or cluster_id}"
-
         if self.action in ("tag", "untag"):
             tag = payload.get("name", payload["tag"])
-            return f"{self.action} {tag} on {name(payload['cluster'])}"
+            return f"{self.action} {tag} on {name(payload['cluster'], self.span)}"
         if self.action in ("link", "unlink"):
-            source, target = name(payload["source"]), name(payload["target"])
+            source = name(payload["source"], _span(payload.get("source_span")))
+            target = name(payload["target"], _span(payload.get("target_span")))
             return f"{self.action} {source} {payload['kind']} {target}"
-        return f"note on {name(payload['cluster'])}"
+        return f"note on {name(payload['cluster'], self.span)}"
 
 
-def toggle_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:
-    """Tag the comment, or untag it if this annotator had already tagged it; True if tagged now.
+def toggle_tag(
+    db: sqlite3.Connection,
+    cluster_id: int,
+    tag_id: int,
+    annotator: str,
+    span: Span | None = None,
+) -> bool:
+    """Tag the comment (or its segment ``span``), or untag it if this annotator had already
+    tagged it; True if tagged now.
 
     A deleted comment (a tombstone) has no words to code, so it cannot be tagged; links to
     it stay allowed, since replies point at it.
     """
     with write(db):
         _require_comments(db, cluster_id)
-        tagged = _has_tag(db, cluster_id, tag_id, annotator)
+        tagged = _has_tag(db, cluster_id, span, tag_id, annotator)
         if not tagged and _is_tombstone(db, cluster_id):
             raise ThreadmarkError("a deleted comment has no text to tag")
         name = db.execute("SELECT name FROM tags WHERE id = ?", (tag_id,)).fetchone()
         if name is None:
             raise ThreadmarkError(f"there is no tag {tag_id}")
-        payload = {"cluster": cluster_id, "tag": tag_id, "name": name[0]}
+        payload = {"cluster": cluster_id, "tag": tag_id, "name": name[0], **_spans(span=span)}
         _record_and_apply(db, annotator, "untag" if tagged else "tag", payload)
     return not tagged
 
@@ -82,35 +96,53 @@ def add_link(
     kind: str,
     annotator: str,
     note: str = "",
+    *,
+    source_span: Span | None = None,
+    target_span: Span | None = None,
 ) -> bool:
-    """Link ``source`` to ``target`` ("#5 rebuts #2"); False if this annotator already had it."""
+    """Link ``source`` to ``target`` ("#5 rebuts #2"), either end a comment or a segment of
+    it ("#5.1 rebuts #4.2"); False if this annotator already had it."""
     if kind not in HUMAN_LINK_KINDS:
         raise ThreadmarkError(f"unknown link kind {kind!r} (use {', '.join(HUMAN_LINK_KINDS)})")
-    if source == target:
+    if (source, source_span) == (target, target_span):
         raise ThreadmarkError("a comment cannot be linked to itself")
-    payload = {"source": source, "target": target, "kind": kind, "note": note}
+    payload = {
+        "source": source,
+        "target": target,
+        "kind": kind,
+        "note": note,
+        **_spans(source_span=source_span, target_span=target_span),
+    }
     with write(db):
         _require_comments(db, source, target)
-        if _has_link(db, payload, annotator):
+        if _link_note(db, payload, annotator) is not None:
             return False
         _record_and_apply(db, annotator, "link", payload)
     return True
 
 
 def remove_link(
-    db: sqlite3.Connection, source: int, target: int, kind: str, annotator: str
+    db: sqlite3.Connection,
+    source: int,
+    target: int,
+    kind: str,
+    annotator: str,
+    *,
+    source_span: Span | None = None,
+    target_span: Span | None = None,
 ) -> bool:
     """Remove this annotator's link; False if there was none."""
+    payload = {
+        "source": source,
+        "target": target,
+        "kind": kind,
+        **_spans(source_span=source_span, target_span=target_span),
+    }
     with write(db):
-        row = db.execute(
-            "SELECT note FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
-            "AND annotator = ?",
-            (source, target, kind, annotator),
-        ).fetchone()
-        if row is None:
+        note = _link_note(db, payload, annotator)
+        if note is None:
             return False
-        payload = {"source": source, "target": target, "kind": kind, "note": row[0]}
-        _record_and_apply(db, annotator, "unlink", payload)
+        _record_and_apply(db, annotator, "unlink", {**payload, "note": note})
     return True
 
 
@@ -120,35 +152,48 @@ def set_note(
     annotator: str,
     text: str,
     *,
+    span: Span | None = None,
     original: str | object | None = _READ_FROM_DATABASE,
 ) -> None:
-    """Replace this annotator's note on the comment; an empty note removes it.
+    """Replace this annotator's note on the comment (or its segment); an empty note removes it.
 
     An editor that saved drafts while the user typed passes the note as it was before
     editing as ``original``, so the journal (and undo) holds one change, not one per key.
     """
     after = _stored_note(text)
+    where = {"cluster": cluster_id, **_spans(span=span)}
     with write(db):
         _require_comments(db, cluster_id)
         before = (
-            note_text(db, cluster_id, annotator) if original is _READ_FROM_DATABASE else original
+            note_text(db, cluster_id, annotator, span)
+            if original is _READ_FROM_DATABASE
+            else original
         )
         if before == after:
-            _apply(db, annotator, "note", {"cluster": cluster_id, "after": after})
+            _apply(db, annotator, "note", {**where, "after": after})
             return
-        payload = {"cluster": cluster_id, "before": before, "after": after}
-        _record_and_apply(db, annotator, "note", payload)
+        _record_and_apply(db, annotator, "note", {**where, "before": before, "after": after})
 
 
-def save_note_draft(db: sqlite3.Connection, cluster_id: int, annotator: str, text: str) -> None:
+def save_note_draft(
+    db: sqlite3.Connection, cluster_id: int, annotator: str, text: str, span: Span | None = None
+) -> None:
     """Store the note as it is being typed (not journaled): a killed editor loses one key."""
     with write(db):
-        _apply(db, annotator, "note", {"cluster": cluster_id, "after": _stored_note(text)})
+        payload = {"cluster": cluster_id, **_spans(span=span), "after": _stored_note(text)}
+        _apply(db, annotator, "note", payload)
 
 
-def note_text(db: sqlite3.Connection, cluster_id: int, annotator: str) -> str | None:
+def note_text(
+    db: sqlite3.Connection, cluster_id: int, annotator: str, span: Span | None = None
+) -> str | None:
+    segment = None if span is None else segment_id(db, cluster_id, span, create=False)
+    if span is not None and segment is None:
+        return None
     row = db.execute(
-        "SELECT text FROM notes WHERE cluster_id = ? AND annotator = ?", (cluster_id, annotator)
+        "SELECT text FROM notes WHERE cluster_id = ? AND coalesce(segment_id, 0) = ? "
+        "AND annotator = ?",
+        (cluster_id, segment or 0, annotator),
     ).fetchone()
     return row[0] if row else None
 
@@ -229,52 +274,114 @@ def _journal(db: sqlite3.Connection, annotator: str, action: str, payload: dict)
 
 
 def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
-    """Make one change in the tables (the caller holds the transaction and writes the event)."""
-    if action == "tag":
-        db.execute(
-            "INSERT OR IGNORE INTO annotations (cluster_id, tag_id, annotator, created_at) "
-            "VALUES (?, ?, ?, ?)",
-            (payload["cluster"], payload["tag"], annotator, now()),
-        )
-    elif action == "untag":
-        db.execute(
-            "DELETE FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
-            (payload["cluster"], payload["tag"], annotator),
-        )
-    elif action == "link":
-        db.execute(
-            "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, note, annotator, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                payload["source"],
-                payload["target"],
-                payload["kind"],
-                payload["note"],
-                annotator,
-                now(),
-            ),
-        )
-    elif action == "unlink":
-        db.execute(
-            "DELETE FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
-            "AND annotator = ?",
-            (payload["source"], payload["target"], payload["kind"], annotator),
-        )
-    elif action == "note":
-        if payload["after"] is None:
+    """Make one change in the tables (the caller holds the transaction and writes the event).
+
+    Adding makes the segments it names; removing drops the segments it leaves unused.
+    """
+    adding = action in ("tag", "link") or (action == "note" and payload["after"] is not None)
+    if action in ("tag", "untag", "note"):
+        cluster = payload["cluster"]
+        segment = _segment(db, cluster, payload.get("span"), adding)
+        if adding and action == "tag":
             db.execute(
-                "DELETE FROM notes WHERE cluster_id = ? AND annotator = ?",
-                (payload["cluster"], annotator),
+                "INSERT OR IGNORE INTO annotations "
+                "(cluster_id, segment_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?, ?)",
+                (cluster, segment, payload["tag"], annotator, now()),
+            )
+        elif adding:
+            db.execute(
+                "INSERT INTO notes (cluster_id, segment_id, annotator, text, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, coalesce(segment_id, 0), "
+                "annotator) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+                (cluster, segment, annotator, payload["after"], now()),
+            )
+        else:
+            table = "annotations" if action == "untag" else "notes"
+            tag = "AND tag_id = :tag" if action == "untag" else ""
+            db.execute(
+                f"DELETE FROM {table} WHERE cluster_id = :cluster "
+                f"AND coalesce(segment_id, 0) = :segment AND annotator = :annotator {tag}",
+                {**payload, "segment": segment or 0, "annotator": annotator},
+            )
+            drop_if_unused(db, segment)
+    elif action in ("link", "unlink"):
+        source = _segment(db, payload["source"], payload.get("source_span"), adding)
+        target = _segment(db, payload["target"], payload.get("target_span"), adding)
+        if adding:
+            db.execute(
+                "INSERT OR IGNORE INTO links (source_cluster, source_segment, target_cluster, "
+                "target_segment, kind, note, annotator, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    payload["source"],
+                    source,
+                    payload["target"],
+                    target,
+                    payload["kind"],
+                    payload["note"],
+                    annotator,
+                    now(),
+                ),
             )
         else:
             db.execute(
-                "INSERT INTO notes (cluster_id, annotator, text, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (cluster_id, annotator) DO UPDATE SET text = excluded.text, "
-                "updated_at = excluded.updated_at",
-                (payload["cluster"], annotator, payload["after"], now()),
+                f"DELETE FROM links WHERE {_LINK_IS}",
+                _link_args(payload, source, target, annotator),
             )
+            drop_if_unused(db, source)
+            drop_if_unused(db, target)
     else:
         raise ValueError(f"no such change: {action}")
+
+
+_LINK_IS = (
+    "source_cluster = :source AND coalesce(source_segment, 0) = :source_segment "
+    "AND target_cluster = :target AND coalesce(target_segment, 0) = :target_segment "
+    "AND kind = :kind AND annotator = :annotator"
+)
+
+
+def _link_args(
+    payload: dict[str, Any], source: int | None, target: int | None, annotator: str
+) -> dict[str, Any]:
+    return {
+        "source": payload["source"],
+        "target": payload["target"],
+        "kind": payload["kind"],
+        "source_segment": source or 0,
+        "target_segment": target or 0,
+        "annotator": annotator,
+    }
+
+
+def _link_note(db: sqlite3.Connection, payload: dict[str, Any], annotator: str) -> str | None:
+    """The note of this annotator's link described by ``payload``; None if there is no link."""
+    source = _segment(db, payload["source"], payload.get("source_span"), create=False)
+    target = _segment(db, payload["target"], payload.get("target_span"), create=False)
+    if (source is None and "source_span" in payload) or (
+        target is None and "target_span" in payload
+    ):
+        return None
+    row = db.execute(
+        f"SELECT note FROM links WHERE {_LINK_IS}",
+        _link_args(payload, source, target, annotator),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _segment(
+    db: sqlite3.Connection, cluster_id: int, span: list[int] | None, create: bool
+) -> int | None:
+    """The segment a payload's span names (None for the whole comment, or none such yet)."""
+    return None if span is None else segment_id(db, cluster_id, _span(span), create=create)
+
+
+def _spans(**spans: Span | None) -> dict[str, list[int]]:
+    """The payload entries for the given spans, leaving out those that are whole comments."""
+    return {key: list(span) for key, span in spans.items() if span is not None}
+
+
+def _span(value: list[int] | None) -> Span | None:
+    return None if value is None else (value[0], value[1])
 
 
 def _stored_note(text: str) -> str | None:
@@ -293,22 +400,17 @@ def _is_tombstone(db: sqlite3.Connection, cluster_id: int) -> bool:
     return bool(row and row[0])
 
 
-def _has_tag(db: sqlite3.Connection, cluster_id: int, tag_id: int, annotator: str) -> bool:
+def _has_tag(
+    db: sqlite3.Connection, cluster_id: int, span: Span | None, tag_id: int, annotator: str
+) -> bool:
+    segment = None if span is None else segment_id(db, cluster_id, span, create=False)
+    if span is not None and segment is None:
+        return False
     return (
         db.execute(
-            "SELECT 1 FROM annotations WHERE cluster_id = ? AND tag_id = ? AND annotator = ?",
-            (cluster_id, tag_id, annotator),
-        ).fetchone()
-        is not None
-    )
-
-
-def _has_link(db: sqlite3.Connection, payload: dict, annotator: str) -> bool:
-    return (
-        db.execute(
-            "SELECT 1 FROM links WHERE source_cluster = ? AND target_cluster = ? AND kind = ? "
-            "AND annotator = ?",
-            (payload["source"], payload["target"], payload["kind"], annotator),
+            "SELECT 1 FROM annotations WHERE cluster_id = ? AND coalesce(segment_id, 0) = ? "
+            "AND tag_id = ? AND annotator = ?",
+            (cluster_id, segment or 0, tag_id, annotator),
         ).fetchone()
         is not None
     )

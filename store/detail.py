@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from store.codebook import Tag
 from store.queries import SNIPPET_CHARS
+from store.segments import Span, unit_label
 from store.sql import CODEBOOK_ORDER, HUMAN_KINDS
 
 OCCURRENCES_SHOWN = 50
@@ -36,10 +37,30 @@ class CommentRef:
 
 @dataclass(frozen=True, slots=True)
 class LinkedComment:
-    """A link seen from one end: its kind, and the comment at the other end."""
+    """A link seen from one end: its kind, and the comment at the other end.
+
+    Either end may be a segment: ``span`` is this comment's, ``other_span`` the other's, each
+    with its label (``#5.1``); ``other_words`` are the other segment's words.
+    """
 
     kind: str
     other: CommentRef
+    span: Span | None = None
+    other_span: Span | None = None
+    label: str = ""
+    other_label: str = ""
+    other_words: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentDetail:
+    """A range of the comment that this annotator tagged or noted."""
+
+    span: Span
+    label: str  # "#4.2", as store.segments names it
+    words: str
+    tags: list[Tag]
+    note: str | None
 
 
 @dataclass(slots=True)
@@ -63,9 +84,11 @@ class CommentDetail:
     replies: list[CommentRef] = field(default_factory=list)
     same_text: list[CommentRef] = field(default_factory=list)
     """Other people's comments with the same words (not folded: see store.dedup)."""
+    segments: list[SegmentDetail] = field(default_factory=list)
 
 
 _REF_COLUMNS = f"c.id, c.seq, substr(c.text, 1, {SNIPPET_CHARS}), c.author"
+_TAG_COLUMNS = "t.id, t.name, t.hotkey, t.color, t.description, t.parent_id"
 
 
 def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> CommentDetail | None:
@@ -98,18 +121,20 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
     detail.tags = [
         Tag(*tag)
         for tag in db.execute(
-            "SELECT t.id, t.name, t.hotkey, t.color, t.description, t.parent_id FROM tags t "
-            "JOIN annotations a ON a.tag_id = t.id WHERE a.cluster_id = ? AND a.annotator = ? "
+            f"SELECT {_TAG_COLUMNS} FROM tags t JOIN annotations a ON a.tag_id = t.id "
+            "WHERE a.cluster_id = ? AND a.segment_id IS NULL AND a.annotator = ? "
             f"ORDER BY {CODEBOOK_ORDER}",
             (cluster_id, annotator),
         )
     ]
-    detail.links_out = _links(db, cluster_id, annotator, outgoing=True)
-    detail.links_in = _links(db, cluster_id, annotator, outgoing=False)
+    detail.links_out = _links(db, detail, annotator, outgoing=True)
+    detail.links_in = _links(db, detail, annotator, outgoing=False)
     note = db.execute(
-        "SELECT text FROM notes WHERE cluster_id = ? AND annotator = ?", (cluster_id, annotator)
+        "SELECT text FROM notes WHERE cluster_id = ? AND segment_id IS NULL AND annotator = ?",
+        (cluster_id, annotator),
     ).fetchone()
     detail.note = note[0] if note else None
+    detail.segments = _segments(db, detail, annotator)
     if parent_id is not None:
         detail.parent = _refs(db, "c.id = ?", (parent_id,))[0]
     detail.replies = _refs(
@@ -131,19 +156,65 @@ def _refs(db: sqlite3.Connection, where: str, args: tuple) -> list[CommentRef]:
     ]
 
 
+def _segments(db: sqlite3.Connection, detail: CommentDetail, annotator: str) -> list[SegmentDetail]:
+    """This annotator's tagged or noted segments of the comment, in text order."""
+    tags: dict[Span, list[Tag]] = {}
+    for start, end, *tag in db.execute(
+        f"SELECT s.start, s.end, {_TAG_COLUMNS} FROM segments s "
+        "JOIN annotations a ON a.segment_id = s.id JOIN tags t ON t.id = a.tag_id "
+        f"WHERE s.cluster_id = ? AND a.annotator = ? ORDER BY s.start, s.end, {CODEBOOK_ORDER}",
+        (detail.id, annotator),
+    ):
+        tags.setdefault((start, end), []).append(Tag(*tag))
+    notes = {
+        (start, end): text
+        for start, end, text in db.execute(
+            "SELECT s.start, s.end, n.text FROM segments s JOIN notes n ON n.segment_id = s.id "
+            "WHERE s.cluster_id = ? AND n.annotator = ?",
+            (detail.id, annotator),
+        )
+    }
+    return [
+        SegmentDetail(
+            span,
+            unit_label(detail.seq, detail.text, span),
+            detail.text[span[0] : span[1]],
+            tags.get(span, []),
+            notes.get(span),
+        )
+        for span in sorted({*tags, *notes})
+    ]
+
+
 def _links(
-    db: sqlite3.Connection, cluster_id: int, annotator: str, *, outgoing: bool
+    db: sqlite3.Connection, detail: CommentDetail, annotator: str, *, outgoing: bool
 ) -> list[LinkedComment]:
     """This annotator's links and the import's structural ones (replies aside: shown apart)."""
-    here, there = (
-        ("source_cluster", "target_cluster") if outgoing else ("target_cluster", "source_cluster")
-    )
-    return [
-        LinkedComment(kind, CommentRef(*ref))
-        for kind, *ref in db.execute(
-            f"SELECT l.kind, {_REF_COLUMNS} "
-            f"FROM links l JOIN clusters c ON c.id = l.{there} WHERE l.{here} = ? AND "
-            f"((l.kind IN ({HUMAN_KINDS}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
-            (cluster_id, annotator),
+    ends = ("source", "target") if outgoing else ("target", "source")
+    here, there = ends
+    links = []
+    for kind, *ref, here_start, here_end, there_start, there_end, other_text in db.execute(
+        f"SELECT l.kind, {_REF_COLUMNS}, hs.start, hs.end, os.start, os.end, "
+        "CASE WHEN os.id IS NOT NULL THEN c.text END "
+        f"FROM links l JOIN clusters c ON c.id = l.{there}_cluster "
+        f"LEFT JOIN segments hs ON hs.id = l.{here}_segment "
+        f"LEFT JOIN segments os ON os.id = l.{there}_segment "
+        f"WHERE l.{here}_cluster = ? AND "
+        f"((l.kind IN ({HUMAN_KINDS}) AND l.annotator = ?) OR l.kind = 'quotes') ORDER BY l.id",
+        (detail.id, annotator),
+    ):
+        other = CommentRef(*ref)
+        span = None if here_start is None else (here_start, here_end)
+        other_span = None if there_start is None else (there_start, there_end)
+        links.append(
+            LinkedComment(
+                kind,
+                other,
+                span,
+                other_span,
+                unit_label(detail.seq, detail.text, span),
+                unit_label(other.number, other_text or "", other_span),
+                "" if other_span is None else other_text[other_span[0] : other_span[1]],
+            )
         )
-    ]
+    return links

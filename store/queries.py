@@ -60,6 +60,7 @@ class Row:
     links_out: int = 0
     links_in: int = 0
     has_note: bool = False
+    segment_tag_ids: tuple[int, ...] = ()  # tags on segments of it, each once
 
 
 def list_threads(db: sqlite3.Connection) -> list[Thread]:
@@ -198,7 +199,7 @@ class ThreadView:
         ids = [row[0] for row in rows]
         details = self._row_details(ids)
         return [
-            Row(*row[:6], bool(row[6]), *details.get(row[0], ((), 0, 0, False))) for row in rows
+            Row(*row[:6], bool(row[6]), *details.get(row[0], ((), 0, 0, False, ()))) for row in rows
         ]
 
     def index_of(self, cluster_id: int) -> int | None:
@@ -247,19 +248,24 @@ class ThreadView:
             "SELECT id FROM clusters WHERE thread_id = ? AND seq = ?", (self.thread_id, seq)
         ).fetchone()[0]
 
-    def _row_details(self, ids: list[int]) -> dict[int, tuple[tuple[int, ...], int, int, bool]]:
-        """Tags, link counts and note flag for a window of rows, in three small queries."""
+    def _row_details(self, ids: list[int]) -> dict[int, tuple]:
+        """Tags (the comment's and its segments'), link counts and note flag for a window of
+        rows, in four small queries."""
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
         tags: dict[int, list[int]] = {}
-        for cluster_id, tag_id in self.db.execute(
-            f"SELECT a.cluster_id, a.tag_id FROM annotations a JOIN tags t ON t.id = a.tag_id "
-            f"WHERE a.cluster_id IN ({marks}) AND a.annotator = ? "
+        segment_tags: dict[int, dict[int, None]] = {}
+        for cluster_id, tag_id, on_segment in self.db.execute(
+            "SELECT a.cluster_id, a.tag_id, a.segment_id IS NOT NULL FROM annotations a "
+            f"JOIN tags t ON t.id = a.tag_id WHERE a.cluster_id IN ({marks}) AND a.annotator = ? "
             f"ORDER BY {CODEBOOK_ORDER}",
             [*ids, self.annotator],
         ):
-            tags.setdefault(cluster_id, []).append(tag_id)
+            if on_segment:
+                segment_tags.setdefault(cluster_id, {})[tag_id] = None
+            else:
+                tags.setdefault(cluster_id, []).append(tag_id)
         links_out = dict(
             self.db.execute(
                 f"SELECT source_cluster, count(*) FROM links WHERE source_cluster IN ({marks}) "
@@ -287,6 +293,7 @@ class ThreadView:
                 links_out.get(cluster_id, 0),
                 links_in.get(cluster_id, 0),
                 cluster_id in noted,
+                tuple(segment_tags.get(cluster_id, ())),
             )
             for cluster_id in ids
         }
@@ -345,7 +352,8 @@ def filter_counts(
     args = {"thread": thread_id, "annotator": annotator}
     by_tag = dict(
         db.execute(
-            "SELECT a.tag_id, count(*) FROM annotations a JOIN clusters c ON c.id = a.cluster_id "
+            "SELECT a.tag_id, count(DISTINCT a.cluster_id) FROM annotations a "
+            "JOIN clusters c ON c.id = a.cluster_id "
             "WHERE a.annotator = :annotator AND c.thread_id = :thread GROUP BY a.tag_id",
             args,
         ).fetchall()

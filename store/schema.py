@@ -126,4 +126,57 @@ MIGRATIONS: list[str] = [
     CREATE INDEX links_annotator ON links (annotator, kind) WHERE annotator IS NOT NULL;
     CREATE INDEX notes_annotator ON notes (annotator, cluster_id);
     """,
+    # 3: segments, the unit below a comment: a range [start, end) of code points in a unique
+    # comment's text.  Tags, notes and either end of a link attach to a comment (segment NULL)
+    # or to one of its segments; the keys that made a comment's tag unique now include the
+    # segment, so annotations and notes are rebuilt around a unique index.
+    """
+    CREATE TABLE segments (
+        id INTEGER PRIMARY KEY,
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        CHECK (0 <= start AND start < end),
+        UNIQUE (cluster_id, start, end)
+    );
+    CREATE TABLE annotations_with_segments (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+        tag_id INTEGER NOT NULL REFERENCES tags(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    INSERT INTO annotations_with_segments (cluster_id, tag_id, annotator, created_at)
+        SELECT cluster_id, tag_id, annotator, created_at FROM annotations ORDER BY rowid;
+    DROP TABLE annotations;
+    ALTER TABLE annotations_with_segments RENAME TO annotations;
+    CREATE UNIQUE INDEX annotations_unique
+        ON annotations (cluster_id, coalesce(segment_id, 0), tag_id, annotator);
+    CREATE INDEX annotations_tag ON annotations (tag_id);
+    CREATE INDEX annotations_annotator ON annotations (annotator, cluster_id);
+    CREATE INDEX annotations_segment ON annotations (segment_id) WHERE segment_id IS NOT NULL;
+    CREATE TABLE notes_with_segments (
+        cluster_id INTEGER NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+        segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        text TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO notes_with_segments (cluster_id, annotator, text, updated_at)
+        SELECT cluster_id, annotator, text, updated_at FROM notes ORDER BY rowid;
+    DROP TABLE notes;
+    ALTER TABLE notes_with_segments RENAME TO notes;
+    CREATE UNIQUE INDEX notes_unique ON notes (cluster_id, coalesce(segment_id, 0), annotator);
+    CREATE INDEX notes_annotator ON notes (annotator, cluster_id);
+    CREATE INDEX notes_segment ON notes (segment_id) WHERE segment_id IS NOT NULL;
+    ALTER TABLE links ADD COLUMN source_segment INTEGER REFERENCES segments(id) ON DELETE CASCADE;
+    ALTER TABLE links ADD COLUMN target_segment INTEGER REFERENCES segments(id) ON DELETE CASCADE;
+    DROP INDEX links_unique;
+    CREATE UNIQUE INDEX links_unique ON links (
+        source_cluster, coalesce(source_segment, 0), target_cluster, coalesce(target_segment, 0),
+        kind, coalesce(annotator, '')
+    );
+    CREATE INDEX links_segments ON links (source_segment, target_segment)
+        WHERE source_segment IS NOT NULL OR target_segment IS NOT NULL;
+    """,
 ]

@@ -13,6 +13,8 @@ def thread_stats(db: sqlite3.Connection, thread_id: int | None = None) -> dict[s
     ``duplicates`` are occurrences folded into an earlier one (comments minus clusters);
     ``unique`` counts clusters that are not tombstones.  ``links`` are the links people made;
     the ``replies_to`` and ``quotes`` links made at import are ``structural_links``.
+    ``annotations`` and ``notes`` count those on segments too; ``segments`` counts the ranges
+    inside comments that people tagged, noted or linked.
     """
     args = {"thread": thread_id}
 
@@ -45,6 +47,10 @@ def thread_stats(db: sqlite3.Connection, thread_id: int | None = None) -> dict[s
         "structural_links": count_links(STRUCTURAL_KINDS),
         "notes": scalar(
             "SELECT count(*) FROM notes n JOIN clusters c ON c.id = n.cluster_id WHERE {where}",
+            "c.thread_id",
+        ),
+        "segments": scalar(
+            "SELECT count(*) FROM segments s JOIN clusters c ON c.id = s.cluster_id WHERE {where}",
             "c.thread_id",
         ),
     }

@@ -279,11 +279,14 @@ def test_undo_with_nothing_done_is_none_and_journals_nothing(db):
     assert events(db) == []
 
 
-def test_event_descriptions_name_comments_by_the_number_the_reader_shows(db):
+def test_event_descriptions_name_units_as_the_reader_shows_them(db):
     toggle_tag(db, 3, CLAIM, "alice")
-    add_link(db, 5, 2, "rebuts", "alice")
-    set_note(db, 5, "alice", "x")
-    shown = {2: 12, 3: 13, 5: 15}.get
-    assert undo(db, "alice").describe(shown) == "note on #15"
-    assert undo(db, "alice").describe(shown) == "link #15 rebuts #12"
+    add_link(db, 5, 2, "rebuts", "alice", target_span=(0, 10))
+    set_note(db, 5, "alice", "x", span=(4, 9))
+
+    def shown(cluster_id: int, span) -> str:
+        return f"#{cluster_id + 10}" + ("" if span is None else f"[{span[0]}:{span[1]}]")
+
+    assert undo(db, "alice").describe(shown) == "note on #15[4:9]"
+    assert undo(db, "alice").describe(shown) == "link #15 rebuts #12[0:10]"
     assert undo(db, "alice").describe(shown) == "tag claim on #13"
