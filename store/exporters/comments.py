@@ -1,8 +1,11 @@
 """The one walk over a thread that every export shares: each unique comment with all it carries.
 
 Occurrences are merged in from a second cursor in the same order as the clusters, so memory
-stays flat however long the thread; annotations, notes and links are far fewer than comments
-and are grouped in memory first.
+stays flat however long the thread; annotations, notes, segments and links are far fewer than
+comments and are grouped in memory first.
+
+A segment or a link's end is named as the reader names it (``#4.2``, see store.segments),
+which splits that comment into sentences: only comments that have segments pay for it.
 """
 
 from __future__ import annotations
@@ -13,14 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.segments import unit_label
 from store.sql import CODEBOOK_ORDER, in_thread
 
-# What every export says of a link: both ends by stable id and by number in the thread.
+# What every export says of a link: both ends by stable id, by number in the thread, and as
+# the unit linked ("#5.1"), with the segment's range when an end is one (else null).
 LINK_FIELDS = (
     "source",
     "target",
     "source_number",
     "target_number",
+    "source_unit",
+    "target_unit",
+    "source_start",
+    "source_end",
+    "target_start",
+    "target_end",
     "kind",
     "annotator",
     "note",
@@ -44,20 +55,50 @@ class ExportComment:
     annotations: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
     links_out: dict[str, list[int]] = field(default_factory=dict)
+    segments: list[ExportSegment] = field(default_factory=list)
 
     @property
     def tags(self) -> list[str]:
-        """Tag names applied by anyone, each once, in codebook order."""
-        return list(dict.fromkeys(annotation["tag"] for annotation in self.annotations))
+        """Tag names applied by anyone to the whole comment, each once, in codebook order."""
+        return tag_names(self.annotations)
 
     @property
     def note(self) -> str | None:
-        """The note as one string: the text alone, or ``name: text`` lines when several wrote."""
-        if not self.notes:
-            return None
-        if len(self.notes) == 1:
-            return self.notes[0]["text"]
-        return "\n".join(f"{note['annotator']}: {note['text']}" for note in self.notes)
+        return joined_note(self.notes)
+
+
+@dataclass(slots=True)
+class ExportSegment:
+    """A segment of a comment that someone tagged, noted or linked."""
+
+    start: int
+    end: int
+    unit: str  # "#4.2"
+    text: str
+    annotations: list[dict[str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def tags(self) -> list[str]:
+        return tag_names(self.annotations)
+
+    @property
+    def note(self) -> str | None:
+        return joined_note(self.notes)
+
+
+def tag_names(annotations: list[dict[str, str]]) -> list[str]:
+    """Tag names applied by anyone, each once, in codebook order."""
+    return list(dict.fromkeys(annotation["tag"] for annotation in annotations))
+
+
+def joined_note(notes: list[dict[str, str]]) -> str | None:
+    """The notes as one string: the text alone, or ``name: text`` lines when several wrote."""
+    if not notes:
+        return None
+    if len(notes) == 1:
+        return notes[0]["text"]
+    return "\n".join(f"{note['annotator']}: {note['text']}" for note in notes)
 
 
 def _dict_rows(db: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
@@ -98,16 +139,32 @@ def tag_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[str, Any]]:
-    """Every link whose source is in the thread, people's and the import's, oldest first."""
-    yield from _dict_rows(
+    """Every link whose source is in the thread, people's and the import's, oldest first.
+
+    ``source_text`` and ``target_text`` are the units' words: a segment's, or the comment's.
+    """
+    for link in _dict_rows(
         db,
         "SELECT l.source_cluster AS source, l.target_cluster AS target, "
-        "s.seq AS source_number, t.seq AS target_number, l.kind, l.annotator, "
+        "s.seq AS source_number, t.seq AS target_number, "
+        "ss.start AS source_start, ss.end AS source_end, "
+        "ts.start AS target_start, ts.end AS target_end, l.kind, l.annotator, "
         "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
+        "LEFT JOIN segments ss ON ss.id = l.source_segment "
+        "LEFT JOIN segments ts ON ts.id = l.target_segment "
         f"WHERE {in_thread('s.thread_id', thread_id)} ORDER BY l.id",
         {"thread": thread_id},
-    )
+    ):
+        for end in ("source", "target"):
+            span = (
+                None if link[f"{end}_start"] is None else (link[f"{end}_start"], link[f"{end}_end"])
+            )
+            text = link[f"{end}_text"]
+            link[f"{end}_unit"] = unit_label(link[f"{end}_number"], text, span)
+            if span is not None:
+                link[f"{end}_text"] = text[span[0] : span[1]]
+        yield link
 
 
 def export_comments(
@@ -119,7 +176,7 @@ def export_comments(
         db,
         "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
         "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
-        f"WHERE {in_thread('c.thread_id', thread_id)} "
+        f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
         f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
         args,
     )
@@ -127,9 +184,11 @@ def export_comments(
         db,
         "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
         "JOIN clusters c ON c.id = n.cluster_id "
-        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY n.cluster_id, n.annotator",
+        f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
+        "ORDER BY n.cluster_id, n.annotator",
         args,
     )
+    segments = _segments(db, thread_id)
     links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for link in link_rows(db, thread_id):
         targets = links_out[link["source"]][link["kind"]]
@@ -167,6 +226,12 @@ def export_comments(
             notes=notes.get(cluster_id, []),
             links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},
         )
+        comment.segments = [
+            ExportSegment(
+                start, end, unit_label(number, text, (start, end)), text[start:end], *rest
+            )
+            for (start, end), rest in sorted(segments.get(cluster_id, {}).items())
+        ]
         while pending is not None and pending[0] == cluster_id:
             occurrence = {
                 "position": pending[1],
@@ -180,6 +245,37 @@ def export_comments(
             comment.occurrences.append(occurrence)
             pending = occurrences.fetchone()
         yield comment
+
+
+def _segments(
+    db: sqlite3.Connection, thread_id: int | None
+) -> dict[int, dict[tuple[int, int], tuple[list[dict[str, str]], list[dict[str, str]]]]]:
+    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes)}}``."""
+    found: dict[int, dict[tuple[int, int], tuple[list, list]]] = defaultdict(dict)
+    for cluster_id, start, end in db.execute(
+        "SELECT s.cluster_id, s.start, s.end FROM segments s "
+        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)}",
+        {"thread": thread_id},
+    ):
+        found[cluster_id][(start, end)] = ([], [])
+    for row in _dict_rows(
+        db,
+        "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
+        "FROM annotations a JOIN segments s ON s.id = a.segment_id JOIN tags t ON t.id = a.tag_id "
+        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
+        f"ORDER BY s.cluster_id, s.start, s.end, {CODEBOOK_ORDER}, a.annotator",
+        {"thread": thread_id},
+    ):
+        found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][0].append(row)
+    for row in _dict_rows(
+        db,
+        "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at FROM notes n "
+        "JOIN segments s ON s.id = n.segment_id JOIN clusters c ON c.id = s.cluster_id "
+        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY n.annotator",
+        {"thread": thread_id},
+    ):
+        found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][1].append(row)
+    return found
 
 
 def _grouped(

@@ -31,6 +31,19 @@ def comment_object(comment: ExportComment) -> dict[str, Any]:
         "note": comment.note,
         "notes": comment.notes,
         "links": comment.links_out,
+        "segments": [
+            {
+                "start": segment.start,
+                "end": segment.end,
+                "unit": segment.unit,
+                "text": segment.text,
+                "tags": segment.tags,
+                "annotations": segment.annotations,
+                "note": segment.note,
+                "notes": segment.notes,
+            }
+            for segment in comment.segments
+        ],
     }
 
 

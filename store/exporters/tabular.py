@@ -1,4 +1,5 @@
-"""CSV exports: one row per unique comment (``csv``) or per link (``links-csv``).
+"""CSV exports: one row per unique comment (``csv``), per link (``links-csv``) or per segment
+people made (``segments-csv``).
 
 Spreadsheets run a cell that starts with ``= + - @`` (or a tab or carriage return) as a
 formula, so such cells get a leading apostrophe: comment text is hostile.
@@ -30,6 +31,18 @@ COMMENT_COLUMNS = (
     "note",
 )
 LINK_COLUMNS = (*LINK_FIELDS, "source_text", "target_text")
+SEGMENT_COLUMNS = (
+    "id",
+    "number",
+    "thread",
+    "start",
+    "end",
+    "unit",
+    "text",
+    "tags",
+    "annotators",
+    "note",
+)
 
 
 def neutralise(value: Any) -> Any:
@@ -75,3 +88,25 @@ def write_links_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None =
     writer = _writer(out, LINK_COLUMNS)
     for link in link_rows(db, thread_id):
         writer.writerow([neutralise(link[column]) for column in LINK_COLUMNS])
+
+
+def write_segments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+    """One row per segment people tagged, noted or linked: its comment (id and number), its
+    range and words, and its tags and their annotators joined with ``;``."""
+    writer = _writer(out, SEGMENT_COLUMNS)
+    for comment in export_comments(db, thread_id):
+        for segment in comment.segments:
+            annotators = dict.fromkeys(a["annotator"] for a in segment.annotations)
+            row = (
+                comment.id,
+                comment.number,
+                comment.thread,
+                segment.start,
+                segment.end,
+                segment.unit,
+                segment.text,
+                ";".join(segment.tags),
+                ";".join(annotators),
+                segment.note,
+            )
+            writer.writerow([neutralise(value) for value in row])
