@@ -10,7 +10,8 @@ word of the comment.  Every candidate says why it is offered.  bench/suggest.py 
 Only the source's neighbourhood, the best matches of its rare words and the nearest matches of
 the typed words are scored, so a million-comment thread ranks as fast as a small one.
 
-``#4`` names the comment numbered 4 in the source's thread (``seq``, not the database id).
+``#4`` names the comment numbered 4 in the source's thread (``seq``, not the database id),
+``#4.2`` its second sentence, and ``#4.`` lists its sentences.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import math
 import re
 import sqlite3
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from store.queries import SNIPPET_CHARS, fts_query
+from store.segments import Span, Unit, unit_label
+from store.sentences import sentences_of
 
 NEIGHBOURHOOD = 300  # rows either side of the linking comment that are always scored
 WORD_POOL = 100  # the best bm25 matches of the rare words, from anywhere in the thread
@@ -37,7 +40,7 @@ WORDS_LOOKED_UP = 64  # distinct words of the source whose rarity is looked up
 # chains of replies (tests/fixtures/reddit_escaped.json); 2.5 loses on busy threads.
 NEAR_WEIGHT = 2.0
 MATCHED_CHARS = 4000  # how much of a comment's text typed words and reasons look at
-_EXACT_NUMBER = re.compile(r"^\s*#(\d+)\s*$")
+_EXACT_NUMBER = re.compile(r"^\s*#(\d+)(?:\.(\d*))?\s*$")
 _WORD = re.compile(r"[^\W_]+")  # FTS5's unicode61 tokens: letters and digits
 _ROW = f"SELECT id, seq, author, substr(text, 1, {MATCHED_CHARS}) FROM clusters"
 
@@ -46,9 +49,24 @@ _ROW = f"SELECT id, seq, author, substr(text, 1, {MATCHED_CHARS}) FROM clusters"
 class Candidate:
     id: int  # the cluster id, which links store
     number: int  # its number in its thread (seq), shown as #number
-    snippet: str
+    snippet: str  # the start of the comment, or the sentence's words
     author: str | None
     reason: str  # why it is offered: "parent", "quoted", "2 above", "words: paint, brush"
+    span: Span | None = None  # a sentence of the comment, when one is named
+    label: str = ""  # "#4.2" for a sentence; the picker shows "#4" for a comment
+
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.id, self.span)
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """What a ``#4``, ``#4.`` or ``#4.2`` query names."""
+
+    number: int
+    sentence: int | None  # a sentence's number, or None for the whole comment
+    sentences: bool  # "#4.": the comment's sentences, to pick from
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,39 +89,67 @@ class _Source:
     text: str  # the first MATCHED_CHARS characters
 
 
-def exact_number(query: str) -> int | None:
-    """The comment number in a ``#12`` query, else None."""
+def named_unit(query: str) -> Named | None:
+    """What a ``#12``, ``#12.`` or ``#12.3`` query names, else None."""
     match = _EXACT_NUMBER.match(query)
-    return int(match.group(1)) if match else None
+    if not match:
+        return None
+    sentence = match.group(2)
+    return Named(int(match.group(1)), int(sentence) if sentence else None, sentence == "")
 
 
-def numbered_target(db: sqlite3.Connection, source_id: int, number: int) -> Candidate | None:
-    """Comment ``#number`` of the source's thread, unless it is the source.
+def named_targets(db: sqlite3.Connection, source: Unit, query: Named) -> list[Candidate]:
+    """What ``query`` names in the source's thread: comment N, its sentence N.k, or (for
+    ``#N.``) the comment and each of its sentences.  Never the source itself.
 
     A tombstone is never suggested, but one named is linked: a reply to a deleted comment
     still answers it.
     """
     row = db.execute(
-        f"{_ROW} WHERE thread_id = (SELECT thread_id FROM clusters WHERE id = ?) AND seq = ? "
-        "AND id != ?",
-        (source_id, number, source_id),
+        "SELECT id, seq, author, text FROM clusters WHERE seq = ? "
+        "AND thread_id = (SELECT thread_id FROM clusters WHERE id = ?)",
+        (query.number, source.cluster_id),
     ).fetchone()
-    return _Row(*row).candidate("named") if row else None
+    if row is None:
+        return []
+    comment = _Row(*row)
+    whole = comment.candidate("named")
+    spans = sentences_of(comment.text) if query.sentences or query.sentence else []
+    if query.sentence is not None:
+        units = [] if query.sentence > len(spans) else [spans[query.sentence - 1]]
+    elif query.sentences:
+        units = [None, *spans]
+    else:
+        units = [None]
+    found = []
+    for span in units:
+        if span is None:
+            found.append(whole)
+        else:
+            label = unit_label(comment.seq, comment.text, span)
+            words = comment.text[span[0] : span[1]]
+            found.append(replace(whole, snippet=words[:SNIPPET_CHARS], span=span, label=label))
+    return [candidate for candidate in found if candidate.unit != source]
 
 
 def link_candidates(
-    db: sqlite3.Connection, source_id: int, query: str = "", limit: int = 50
+    db: sqlite3.Connection,
+    source_id: int,
+    query: str = "",
+    limit: int = 50,
+    *,
+    source_span: Span | None = None,
 ) -> list[Candidate]:
-    """Targets for a link from ``source_id``, best first; ``#N`` gives exactly comment N.
+    """Targets for a link from ``source_id`` (or its segment ``source_span``), best first;
+    ``#N`` gives exactly comment N, ``#N.k`` its sentence k (see :func:`named_targets`).
 
     The order: the parent, the comments the source quotes, the comments above it, the comments
     below it (a comment answers what came before it).  Above and below, by words evidence (bm25
     of the source's rare words) less NEAR_WEIGHT times the log of the distance.
     """
-    wanted = exact_number(query)
+    wanted = named_unit(query)
     if wanted is not None:
-        target = numbered_target(db, source_id, wanted)
-        return [target] if target else []
+        return named_targets(db, Unit(source_id, source_span), wanted)
     row = db.execute(
         "SELECT id, thread_id, seq, parent_cluster_id, substr(text, 1, ?) FROM clusters "
         "WHERE id = ?",

@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import OptionList
 
 from store import import_file, open_database
-from store.linking import Candidate, exact_number, link_candidates
+from store.linking import Candidate, Named, link_candidates, named_unit
 from tests.reader_support import SIZE, reader, rows, screen_text, wait_until
 from tui.screens.link_picker import LinkPicker
 
@@ -197,8 +197,10 @@ def test_hash_number_is_the_comment_of_the_sources_own_thread(tmp_path):
     assert link_candidates(db, source, " #2 ")[0].id == cluster(db, thread_2, 2)
     assert link_candidates(db, source, "#7") == []  # thread 1 has a #7; thread 2 does not
     assert {c.number for c in link_candidates(db, source)} == {1, 2}
-    assert exact_number("#12") == 12
-    assert exact_number("#12 paint") is None
+    assert named_unit("#12") == Named(12, None, sentences=False)
+    assert named_unit("#12.3") == Named(12, 3, sentences=False)
+    assert named_unit(" #12. ") == Named(12, None, sentences=True)
+    assert named_unit("#12 paint") is None and named_unit("#12.3.4") is None
 
 
 def test_tombstones_and_the_source_are_never_offered(tmp_path):
