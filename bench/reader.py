@@ -392,8 +392,8 @@ async def _press_in_reader(
     seen_at: list[float] = []
     toggle_tag = annotate.toggle_tag
 
-    def observed_toggle_tag(db, cluster_id: int, tag_id: int, annotator: str) -> bool:
-        tagged = toggle_tag(db, cluster_id, tag_id, annotator)
+    def observed_toggle_tag(db, cluster_id: int, tag_id: int, annotator: str, span=None) -> bool:
+        tagged = toggle_tag(db, cluster_id, tag_id, annotator, span)
         if observer.tagged(cluster_id, annotator) != tagged:
             raise AssertionError(f"toggle_tag returned before #{cluster_id} was committed")
         seen_at.append(time.perf_counter())

@@ -37,3 +37,16 @@ def test_dedup_bench_smoke() -> None:
     for method in ("datasketch", "fold"):
         assert re.search(rf"^ +300 +{method} ", result.stdout, re.MULTILINE), result.stdout
     assert "peak MB" in result.stdout
+
+
+def test_segments_bench_smoke() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "segments.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "sentences/s" in result.stdout
+    assert re.search(r"^long +5,000 +5 ", result.stdout, re.MULTILINE), result.stdout
+    assert "long / short (p50)" in result.stdout

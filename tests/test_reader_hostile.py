@@ -10,8 +10,9 @@ from rich.segment import Segment
 from store import import_file, open_database
 from tests.reader_support import SIZE, database_with, panel_text, reader, screen_text
 from tui.inert import inert
+from tui.widgets.comment_body import TEXT_SHOWN
 from tui.widgets.comment_list import CommentList
-from tui.widgets.comment_panel import TEXT_SHOWN, CommentPanel
+from tui.widgets.comment_panel import CommentPanel
 
 HOSTILE = [
     "\x1b[31mRED\x1b[0m then \x1b]52;c;aGVsbG8=\x07 clipboard and \x1b[2J\x1b[H cleared",

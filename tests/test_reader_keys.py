@@ -27,7 +27,8 @@ from tui.screens.link_picker import LinkPicker
 from tui.screens.note_editor import NoteEditor
 from tui.screens.tag_picker import TagPicker
 from tui.widgets.comment_list import CommentList
-from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.comment_panel import CommentPanel
+from tui.widgets.jump_list import JumpList
 from tui.widgets.key_bar import KeyBar
 
 
@@ -507,7 +508,7 @@ async def test_key_bar_shows_the_keys_of_the_focused_pane(db_path):
         await pilot.press("tab", "tab")
         assert isinstance(app.focused, JumpList)
         await pilot.pause()
-        assert key_bar(app).startswith("⏎ Jump del Unlink t Tag")
+        assert key_bar(app).startswith("⏎ Jump del Unlink ] Sentence t Tag")
         assert key_bar(app).endswith("…▏^p Commands")  # too many for 80 columns: cut, not wrapped
         await pilot.click(KeyBar, offset=(key_bar(app).index("…"), 0))  # a hint cut off
         await pilot.pause()

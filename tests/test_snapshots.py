@@ -36,3 +36,9 @@ def test_link_picker(snap_compare, seed_app):
 def test_ansi_theme(snap_compare, tmp_path):
     app = reader(seeded_database(tmp_path / "seed.db"), "alice", theme="threadmark-ansi")
     assert snap_compare(app, press=["1", "j", "4"], terminal_size=SIZE)
+
+
+def test_segments(snap_compare, seed_app):
+    """The pane with a tagged sentence (underlined, its chip after it) and the next selected."""
+    keys = ["v", "right_square_bracket", "1", "right_square_bracket"]
+    assert snap_compare(seed_app, press=keys, terminal_size=SIZE)

@@ -17,7 +17,8 @@ from themes import app_variable_defaults, load_themes
 from tui.inert import inert
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
-from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.comment_panel import CommentPanel
+from tui.widgets.jump_list import JumpList
 
 
 def reader_commands() -> type[Provider]:

@@ -68,6 +68,30 @@ def inert(text: str, *, multiline: bool = False) -> str:
     return _without_invisibles(text)
 
 
+def inert_block_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``inert(text, multiline=True)``, and where each position of ``text`` went in it.
+
+    ``offsets[i]`` is where ``text[i]`` starts in the shown text (``offsets[len(text)]`` is
+    its end), so a range of a comment, a segment, is a range on screen, and a boundary never
+    falls inside a placeholder: ``⟨ZWSP⟩`` is marked whole or not at all.
+    """
+    pieces: list[str] = []
+    offsets: list[int] = []
+    shown = 0
+    for index, ch in enumerate(text):
+        offsets.append(shown)
+        if " " <= ch <= "~" or ch == "\n":  # printable ASCII, kept as it is
+            piece = ch
+        elif ch == "\r" and text[index + 1 : index + 2] == "\n":
+            continue  # "\r\n" is one line end, which the "\n" shows
+        else:
+            piece = inert(ch, multiline=True)
+        pieces.append(piece)
+        shown += len(piece)
+    offsets.append(shown)
+    return "".join(pieces), offsets
+
+
 def for_terminal(text: str) -> str:
     """``text`` as ``less`` would show it: every control a visible stand-in but the line ends.
 

@@ -8,9 +8,12 @@ from rich.style import Style
 from store.codebook import Tag
 
 
+def tag_color(tag: Tag, *, ansi: bool) -> Color:
+    """The tag's colour, or the nearest of the terminal's 16 under an ANSI theme."""
+    color = Color.parse(tag.color)
+    return color.downgrade(ColorSystem.STANDARD) if ansi else color
+
+
 def chip_style(tag: Tag, *, ansi: bool, foreground: Color | None = None) -> Style:
     """The style of a tag chip: the tag's colour behind ``foreground`` text."""
-    color = Color.parse(tag.color)
-    if ansi:
-        color = color.downgrade(ColorSystem.STANDARD)
-    return Style(bgcolor=color, color=foreground, bold=True)
+    return Style(bgcolor=tag_color(tag, ansi=ansi), color=foreground, bold=True)

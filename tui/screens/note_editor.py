@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Label, TextArea
 
 from store.annotate import save_note_draft
+from store.segments import Unit
 from tui.screens.dialog import Dialog
 
 
@@ -27,16 +28,16 @@ class NoteEditor(Dialog[str]):
     NoteEditor #note-hint { color: $text-muted; }
     """
 
-    def __init__(self, cluster_id: int, comment: str, text: str) -> None:
-        """``comment`` is how the reader names the comment (``#4``)."""
+    def __init__(self, unit: Unit, label: str, text: str) -> None:
+        """``label`` is how the reader names the comment or segment (``#4``, ``#4.2``)."""
         super().__init__()
-        self.cluster_id = cluster_id
-        self.comment = comment
+        self.unit = unit
+        self.label = label
         self.text = text
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Note on {self.comment}")
+            yield Label(f"Note on {self.label}")
             yield TextArea(self.text, soft_wrap=True, id="note-text")
             yield Label("saved as you type · esc closes", id="note-hint")
 
@@ -49,7 +50,13 @@ class NoteEditor(Dialog[str]):
     def _save_draft(self, event: TextArea.Changed) -> None:
         """Store each keystroke; if the database is busy, the text stays here until close."""
         try:
-            save_note_draft(self.app.db, self.cluster_id, self.app.annotator, event.text_area.text)
+            save_note_draft(
+                self.app.db,
+                self.unit.cluster_id,
+                self.app.annotator,
+                event.text_area.text,
+                self.unit.span,
+            )
         except sqlite3.OperationalError:
             self.query_one("#note-hint", Label).update("database busy: saved when you close")
 

@@ -30,12 +30,13 @@ from store.queries import (
     cluster_by_number,
     filtered_ids,
     get_thread,
-    number_of,
     thread_of,
     thread_size,
 )
+from store.segments import Span, Unit, unit_name
 from tui.widgets.comment_list import CommentList
-from tui.widgets.comment_panel import CommentPanel, JumpList
+from tui.widgets.comment_panel import CommentPanel
+from tui.widgets.jump_list import JumpList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_header import ProgressHeader
 from tui.widgets.status_line import StatusLine
@@ -119,6 +120,14 @@ class ReaderScreen(Screen):
         ),
         Binding("x", "export", "Export", tooltip="Export dialog", id="export"),
         Binding(
+            "v",
+            "into_pane",
+            "Sentences",
+            show=False,
+            tooltip="Into the annotation pane, where ] and [ select sentences",
+            id="into_pane",
+        ),
+        Binding(
             "tab",
             "switch_pane",
             "Pane",
@@ -167,6 +176,7 @@ class ReaderScreen(Screen):
         self._codebook_version = self._data_version()
         self.thread = get_thread(self.db, thread_id)
         self.thread_size = thread_size(self.db, thread_id)  # fixed at import
+        self.marked: Unit | None = None  # what a link key links to the selection
         self._back: list[int] = []  # comments jumped from, latest last
         self._forward: list[int] = []  # comments gone back from, latest last
 
@@ -352,9 +362,9 @@ class ReaderScreen(Screen):
             target.append(here)
         self.jump_to(source.pop(), remember=False)
 
-    def label_of(self, cluster_id: int) -> str:
-        """``#N``: the number the reader shows for a comment."""
-        return f"#{number_of(self.db, cluster_id) or cluster_id}"
+    def label_of(self, cluster_id: int, span: Span | None = None) -> str:
+        """``#N``, or ``#N.2`` for a sentence: how the reader names a comment or a segment."""
+        return unit_name(self.db, Unit(cluster_id, span))
 
     @on(JumpList.Jump)
     def _on_jump(self, event: JumpList.Jump) -> None:
@@ -362,11 +372,29 @@ class ReaderScreen(Screen):
 
     @on(JumpList.Unlink)
     def _on_unlink(self, event: JumpList.Unlink) -> None:
+        link = event.link
         with self._saving():
-            annotate.remove_link(self.db, event.source, event.target, event.kind, self.annotator)
+            annotate.remove_link(
+                self.db,
+                link.source,
+                link.target,
+                link.kind,
+                self.annotator,
+                source_span=link.source_span,
+                target_span=link.target_span,
+            )
             self.changed()
-            source, target = self.label_of(event.source), self.label_of(event.target)
-            self.say(f"Removed {source} {event.kind} {target} (z undoes)")
+            source = self.label_of(link.source, link.source_span)
+            target = self.label_of(link.target, link.target_span)
+            self.say(f"Removed {source} {link.kind} {target} (z undoes)")
+
+    @on(CommentPanel.SelectionChanged)
+    def _on_segment_selected(self, event: CommentPanel.SelectionChanged) -> None:
+        if event.span is None:
+            self.say("The whole comment is selected again.")
+        else:
+            unit = self.label_of(self.selected_id, event.span)
+            self.say(f"{unit} selected: tag, note and link keys act on it · esc: whole comment")
 
     # -- actions ------------------------------------------------------------------------
 
@@ -375,6 +403,15 @@ class ReaderScreen(Screen):
         if cluster_id is None:
             self.say("No comment selected.", "warning")
         return cluster_id
+
+    def _require_unit(self) -> Unit | None:
+        """The selected comment, or the segment of it selected in the pane."""
+        cluster_id = self._require_selection()
+        if cluster_id is None:
+            return None
+        panel = self.query_one(CommentPanel)
+        shown = panel.detail is not None and panel.detail.id == cluster_id
+        return Unit(cluster_id, panel.selection if shown else None)
 
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
@@ -409,14 +446,16 @@ class ReaderScreen(Screen):
         self.toggle_tag(tag)
 
     def toggle_tag(self, tag: Tag) -> None:
-        cluster_id = self._require_selection()
-        if cluster_id is None:
+        unit = self._require_unit()
+        if unit is None:
             return
         with self._saving():
-            tagged = annotate.toggle_tag(self.db, cluster_id, tag.id, self.annotator)
+            tagged = annotate.toggle_tag(
+                self.db, unit.cluster_id, tag.id, self.annotator, unit.span
+            )
             self.changed()
             verb = "Tagged" if tagged else "Untagged"
-            self.say(f"{verb} {self.label_of(cluster_id)} {tag.name}")
+            self.say(f"{verb} {self.label_of(unit.cluster_id, unit.span)} {tag.name}")
 
     @contextmanager
     def _saving(self) -> Iterator[None]:
@@ -438,11 +477,12 @@ class ReaderScreen(Screen):
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
 
-        cluster_id = self._require_selection()
-        if cluster_id is None:
+        unit = self._require_unit()
+        if unit is None:
             return
         self.refresh_codebook()
-        self.app.push_screen(TagPicker(self.tags, self.label_of(cluster_id)), self._picked_tag)
+        label = self.label_of(unit.cluster_id, unit.span)
+        self.app.push_screen(TagPicker(self.tags, label), self._picked_tag)
 
     def _picked_tag(self, choice: Tag | str | None) -> None:
         if choice is None:
@@ -457,62 +497,74 @@ class ReaderScreen(Screen):
         self.toggle_tag(choice)
 
     def action_mark(self) -> None:
-        cluster_id = self._require_selection()
-        if cluster_id is None:
+        unit = self._require_unit()
+        if unit is None:
             return
-        marked = self.comment_list.marked
-        self.comment_list.marked = None if marked == cluster_id else cluster_id
+        self.marked = None if self.marked == unit else unit
+        self.comment_list.marked = self.marked and self.marked.cluster_id
         self.comment_list.reload()
-        if self.comment_list.marked:
+        if self.marked:
             links = [b for b in self.BINDINGS if (b.id or "").startswith("link_")]
             keys = "/".join(self.app.keymap_keys(binding) for binding in links)
-            self.say(f"Marked {self.label_of(cluster_id)}: select another, then {keys} links them.")
+            label = self.label_of(unit.cluster_id, unit.span)
+            self.say(f"Marked {label}: select another, then {keys} links them.")
         else:
             self.say("Mark cleared.")
 
     def action_link(self, kind: str) -> None:
         from tui.screens.link_picker import LinkPicker
 
-        cluster_id = self._require_selection()
-        if cluster_id is None:
+        unit = self._require_unit()
+        if unit is None:
             return
-        marked = self.comment_list.marked
-        if marked is not None and marked != cluster_id:
+        if self.marked is not None and self.marked != unit:
+            marked, self.marked = self.marked, None
             self.comment_list.marked = None
-            self._make_link(marked, cluster_id, kind)
+            self._make_link(marked, unit, kind)
             return
         self.app.push_screen(
-            LinkPicker(self.db, cluster_id, kind),
-            lambda target: target is not None and self._make_link(cluster_id, target, kind),
+            LinkPicker(self.db, unit, kind),
+            lambda target: target is not None and self._make_link(unit, target, kind),
         )
 
-    def _make_link(self, source: int, target: int, kind: str) -> None:
+    def _make_link(self, source: Unit, target: Unit, kind: str) -> None:
         with self._saving():
-            made = annotate.add_link(self.db, source, target, kind, self.annotator)
+            made = annotate.add_link(
+                self.db,
+                source.cluster_id,
+                target.cluster_id,
+                kind,
+                self.annotator,
+                source_span=source.span,
+                target_span=target.span,
+            )
             self.changed()
-            source_number, target_number = self.label_of(source), self.label_of(target)
+            source_label = self.label_of(source.cluster_id, source.span)
+            target_label = self.label_of(target.cluster_id, target.span)
             if made:
-                self.say(f"Linked: {source_number} {kind} {target_number}")
+                self.say(f"Linked: {source_label} {kind} {target_label}")
             else:
-                self.say(f"{source_number} already {kind} {target_number}.", "warning")
+                self.say(f"{source_label} already {kind} {target_label}.", "warning")
 
     def action_edit_note(self) -> None:
         from tui.screens.note_editor import NoteEditor
 
-        cluster_id = self._require_selection()
-        if cluster_id is None:
+        unit = self._require_unit()
+        if unit is None:
             return
-        original = annotate.note_text(self.db, cluster_id, self.annotator)
+        original = annotate.note_text(self.db, unit.cluster_id, self.annotator, unit.span)
         self.app.push_screen(
-            NoteEditor(cluster_id, self.label_of(cluster_id), original or ""),
-            lambda text: self._save_note(cluster_id, original, text),
+            NoteEditor(unit, self.label_of(unit.cluster_id, unit.span), original or ""),
+            lambda text: self._save_note(unit, original, text),
         )
 
-    def _save_note(self, cluster_id: int, original: str | None, text: str | None) -> None:
+    def _save_note(self, unit: Unit, original: str | None, text: str | None) -> None:
         if text is None:
             return
         with self._saving():
-            annotate.set_note(self.db, cluster_id, self.annotator, text, original=original)
+            annotate.set_note(
+                self.db, unit.cluster_id, self.annotator, text, span=unit.span, original=original
+            )
             self.changed()
 
     def action_search(self) -> None:
@@ -541,8 +593,16 @@ class ReaderScreen(Screen):
             self.apply_filter(row_filter)
 
     def action_clear_filter(self) -> None:
-        if not self.row_filter.is_everything:
+        """Escape: from the pane (the whole comment selected) back to the list; in the list,
+        clear the filter."""
+        if not isinstance(self.focused, CommentList):
+            self.comment_list.focus()
+        elif not self.row_filter.is_everything:
             self.apply_filter(RowFilter())
+
+    def action_into_pane(self) -> None:
+        self.query_one(CommentPanel).focus()
+        self.say("] and [ select sentences, } and { grow and shrink, < and > move the end")
 
     def action_toggle_tombstones(self) -> None:
         hide = not self.row_filter.hide_tombstones
@@ -563,7 +623,7 @@ class ReaderScreen(Screen):
                 return
             self.jump_to(event.cluster_id)
             self.changed()
-            self.say(f"{verb} {event.describe(lambda c: number_of(self.db, c))}")
+            self.say(f"{verb} {event.describe(self.label_of)}")
 
     def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from store.codebook import Tag
 from store.queries import Row, ThreadView
 from tui.inert import cut, one_line
-from tui.tag_colors import chip_style
+from tui.tag_colors import chip_style, tag_color
 
 BLOCK_ROWS = 100
 BLOCKS_KEPT = 16
@@ -251,7 +251,8 @@ class CommentList(ScrollView, can_focus=True):
         return Strip.join([strip, Strip(right)]).crop(0, width)
 
     def _markers(self, row: Row, base: Style, style) -> list[Segment]:
-        """Link and note markers, then a chip per tag in the tag's colour, for the row's end."""
+        """Link and note markers, a chip per tag in the tag's colour, then after ¶ the tags on
+        the comment's segments, for the row's end."""
         segments: list[Segment] = []
         ansi = self.app.current_theme.ansi
         if row.links_out or row.links_in:
@@ -266,6 +267,12 @@ class CommentList(ScrollView, can_focus=True):
             segments.append(Segment(" ", base))
             chip = chip_style(tag, ansi=ansi, foreground=style("chip").color)
             segments.append(Segment(chip_label(tag), base + chip))
+        on_parts = [self._tags[tag_id] for tag_id in row.segment_tag_ids if tag_id in self._tags]
+        if on_parts:  # tags on sentences: the tag's colour on the text, not behind it
+            segments.append(Segment(" ¶", style("link")))
+            for tag in on_parts:
+                colour = Style(color=tag_color(tag, ansi=ansi), bold=True, underline=True)
+                segments.append(Segment(chip_label(tag), base + colour))
         return segments
 
 

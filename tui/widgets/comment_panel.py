@@ -2,142 +2,34 @@
 
 Every piece of comment text goes through :func:`inert` into a ``rich.text.Text`` built from
 plain strings, so markup in a comment is shown literally and no control character is drawn.
+
+In the pane a segment of the comment can be selected, a sentence at a time (``]``, ``[``),
+grown or shrunk by a sentence (``}``, ``{``) or a word (``>``, ``<``): the reader's tag, note
+and link keys then act on it.  The pane only says what is selected; the reader saves.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Static
 
-from store.detail import CommentDetail, CommentRef
-from store.schema import HUMAN_LINK_KINDS
+from store.detail import CommentDetail
+from store.segments import Span
+from store.sentences import sentences_of, word_steps
 from tui.inert import inert, one_line
 from tui.tag_colors import chip_style
+from tui.widgets.comment_body import BodyStyles, comment_body, line_of
+from tui.widgets.jump_list import JumpList, jump_targets
 
-TEXT_SHOWN = 20_000  # characters of a huge comment drawn in the panel
-LINK_WORDS = {
-    # kind: (out, in)
-    "rebuts": ("rebuts", "rebutted by"),
-    "supports": ("supports", "supported by"),
-    "undercuts": ("undercuts", "undercut by"),
-    "rephrases": ("rephrases", "rephrased by"),
-    "quotes": ("quotes", "quoted by"),
-}
-
-
-def search_matches(search: str, text: str) -> Iterator[re.Match[str]]:
-    """Where ``search``'s words occur in ``text`` as full-text search matches them: as word
-    prefixes, whatever the case and accents ("naive" finds "Naïve"), "_" between words."""
-    words = sorted(set(_WORD.findall(_fold(search))), key=len, reverse=True)
-    if not words:
-        return iter(())
-    pattern = r"(?<![^\W_])(?:" + "|".join(map(re.escape, words)) + r")[^\W_]*"
-    return re.finditer(pattern, _fold(text))
-
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def _fold(text: str) -> str:
-    """``text`` lower-cased and without accents, one character for each of ``text``'s, so a
-    match in it is at the same place in ``text``."""
-    if text.isascii():
-        return text.lower()
-    return "".join(_fold_character(ch) for ch in text)
-
-
-def _fold_character(ch: str) -> str:
-    base = unicodedata.normalize("NFD", ch)[0]
-    lowered = base.lower()
-    return lowered if len(lowered) == 1 else base
+SELECTION_MARGIN = 2  # lines kept above a selection scrolled into view
 
 
 def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold")
-
-
-@dataclass(frozen=True, slots=True)
-class JumpTarget:
-    """A row of the jump list: what the other comment is to this one, and which it is.
-
-    ``link`` is (source, target, kind) for a link this annotator made, which they may remove;
-    None for the thread's own structure (replies, quotes) and for comments with the same words.
-    """
-
-    what: str
-    other: CommentRef
-    link: tuple[int, int, str] | None = None
-
-    @property
-    def cluster_id(self) -> int:
-        return self.other.id
-
-
-class JumpList(OptionList):
-    """The comments this one links to or from, its parent and replies: Enter goes there."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, tooltip="Next link", id="jump_down"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous link", id="jump_up"),
-        Binding("enter", "select", "Jump", tooltip="Go to the linked comment", id="jump_select"),
-        Binding(
-            "delete,D",
-            "unlink",
-            "Unlink",
-            tooltip="Remove the highlighted link (one you made)",
-            id="unlink",
-        ),
-    ]
-
-    class Jump(Message):
-        def __init__(self, cluster_id: int) -> None:
-            super().__init__()
-            self.cluster_id = cluster_id
-
-    class Unlink(Message):
-        def __init__(self, source: int, target: int, kind: str) -> None:
-            super().__init__()
-            self.source, self.target, self.kind = source, target, kind
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.targets: list[JumpTarget] = []
-
-    def show_jumps(self, jumps: list[JumpTarget]) -> None:
-        """One row per jump; a comment may well appear twice (quoted by and a reply to)."""
-        self.clear_options()
-        self.targets = jumps
-        for jump in jumps:
-            label = Text()
-            label.append(f"{jump.what} #{jump.other.number}  ", style="bold")
-            label.append(one_line(jump.other.snippet, 120))
-            self.add_option(Option(label))
-        if jumps:
-            self.highlighted = 0
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.post_message(self.Jump(self.targets[event.option_index].cluster_id))
-
-    def action_unlink(self) -> None:
-        if self.highlighted is None:
-            return
-        link = self.targets[self.highlighted].link
-        if link is None:
-            self.notify("That is the thread's own structure, not a link you made.")
-            return
-        self.post_message(self.Unlink(*link))
 
 
 class CommentPanel(VerticalScroll, can_focus=True):
@@ -160,12 +52,69 @@ class CommentPanel(VerticalScroll, can_focus=True):
             tooltip="Scroll the comment up",
             id="panel_up",
         ),
+        Binding(
+            "right_square_bracket",
+            "sentence(1)",
+            "Sentence",
+            tooltip="Select the next sentence (tag, note and link keys then act on it)",
+            id="sentence_next",
+        ),
+        Binding(
+            "left_square_bracket",
+            "sentence(-1)",
+            "Previous sentence",
+            show=False,
+            tooltip="Select the previous sentence",
+            id="sentence_previous",
+        ),
+        Binding(
+            "right_curly_bracket",
+            "extend(1)",
+            "Grow",
+            show=False,
+            tooltip="Grow the selection by the next sentence",
+            id="selection_grow",
+        ),
+        Binding(
+            "left_curly_bracket",
+            "extend(-1)",
+            "Shrink",
+            show=False,
+            tooltip="Shrink the selection by its last sentence",
+            id="selection_shrink",
+        ),
+        Binding(
+            "greater_than_sign",
+            "word(1)",
+            "Word more",
+            show=False,
+            tooltip="Move the selection's end a word on",
+            id="selection_word_more",
+        ),
+        Binding(
+            "less_than_sign",
+            "word(-1)",
+            "Word less",
+            show=False,
+            tooltip="Move the selection's end a word back",
+            id="selection_word_less",
+        ),
+        Binding(
+            "escape",
+            "whole_comment",
+            "Whole comment",
+            tooltip="Back to the whole comment",
+            id="whole_comment",
+        ),
     ]
-    COMPONENT_CLASSES = {"comment-panel--chip", "comment-panel--match"}
+    COMPONENT_CLASSES = {"comment-panel--chip", "comment-panel--match", "comment-panel--selection"}
     DEFAULT_CSS = """
     CommentPanel { padding: 0 1; background: $surface; }
     CommentPanel > .comment-panel--chip { color: $tag-chip-foreground; }
     CommentPanel > .comment-panel--match { text-style: bold reverse; }
+    CommentPanel > .comment-panel--selection {
+        background: $selected-row-background; text-style: bold;
+    }
     CommentPanel #panel-header { color: $text-muted; }
     CommentPanel #panel-text { margin-top: 1; }
     CommentPanel .tombstone { color: $tombstone; text-style: italic; }
@@ -175,6 +124,20 @@ class CommentPanel(VerticalScroll, can_focus=True):
     }
     CommentPanel .-empty { display: none; }
     """
+
+    class SelectionChanged(Message):
+        """The segment selected in the pane changed (``span`` None: the whole comment)."""
+
+        def __init__(self, span: Span | None) -> None:
+            super().__init__()
+            self.span = span
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.detail: CommentDetail | None = None
+        self.selection: Span | None = None
+        self._ansi = False
+        self._search: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="panel-header")
@@ -187,12 +150,21 @@ class CommentPanel(VerticalScroll, can_focus=True):
     def show(
         self, detail: CommentDetail | None, *, ansi: bool = False, search: str | None = None
     ) -> None:
-        """Fill the pane with one comment (or say there is none); ``search``'s words are marked."""
+        """Fill the pane with one comment (or say there is none); ``search``'s words are marked.
+
+        Showing the same comment again (after a change) keeps its selection and scroll.
+        """
+        same_comment = (
+            detail is not None and self.detail is not None and detail.id == self.detail.id
+        )
+        self.detail, self._ansi, self._search = detail, ansi, search
+        if not same_comment:
+            self.selection = None
         header = self.query_one("#panel-header", Static)
         body = self.query_one("#panel-text", Static)
         facts = self.query_one("#panel-facts", Static)
         occurrences = self.query_one("#panel-occurrences", Static)
-        jumps = self._jumps(detail) if detail else []
+        jumps = jump_targets(detail) if detail else []
         jump_list = self.query_one(JumpList)
         jump_list.show_jumps(jumps)
         jump_list.set_class(not jumps, "-empty")
@@ -204,13 +176,113 @@ class CommentPanel(VerticalScroll, can_focus=True):
             return
         header.update(self._header(detail))
         body.set_class(detail.tombstone, "tombstone")
-        body.update(
-            self._body(detail, search, self.get_component_rich_style("comment-panel--match"))
-        )
-        chip_foreground = self.get_component_rich_style("comment-panel--chip").color
-        facts.update(self._facts(detail, ansi, chip_foreground))
+        self._draw_body()
+        facts.update(self._facts(detail, ansi, self._chip_foreground()))
         occurrences.update(self._occurrences(detail))
-        self.scroll_home(animate=False)
+        if not same_comment:
+            self.scroll_home(animate=False)
+
+    def _chip_foreground(self):
+        return self.get_component_rich_style("comment-panel--chip").color
+
+    def _draw_body(self) -> Text:
+        styles = BodyStyles(
+            match=self.get_component_rich_style("comment-panel--match"),
+            selection=self.get_component_rich_style("comment-panel--selection"),
+            chip_foreground=self._chip_foreground(),
+            ansi=self._ansi,
+        )
+        text = comment_body(self.detail, styles, search=self._search, selection=self.selection)
+        self.query_one("#panel-text", Static).update(text)
+        return text
+
+    # -- selecting a segment ------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape is "back to the whole comment" only while a segment is selected; else it
+        does what it does in the list (clear the filter)."""
+        if action == "whole_comment":
+            return self.selection is not None
+        return True
+
+    def action_sentence(self, step: int) -> None:
+        """The next (``step`` 1) or previous (-1) sentence; the first or last if none is."""
+        spans = self._sentences()
+        if not spans:
+            return
+        if self.selection is None:
+            self._select(spans[0] if step > 0 else spans[-1])
+            return
+        start, end = self.selection
+        if step > 0:
+            following = [span for span in spans if span[0] >= end]
+            chosen = following[0] if following else None
+        else:
+            preceding = [span for span in spans if span[1] <= start]
+            chosen = preceding[-1] if preceding else None
+        if chosen is None:
+            self.notify("That is the " + ("last" if step > 0 else "first") + " sentence.")
+        else:
+            self._select(chosen)
+
+    def action_extend(self, step: int) -> None:
+        """Grow the selection's end to the next sentence's end, or shrink it by one sentence."""
+        spans = self._sentences()
+        if not spans:
+            return
+        if self.selection is None:
+            self._select(spans[0])
+            return
+        start, end = self.selection
+        if step > 0:
+            ends = [span[1] for span in spans if span[1] > end]
+        else:
+            ends = [span[1] for span in spans if start < span[1] < end]
+            ends = ends[-1:]
+        if ends:
+            self._select((start, ends[0]))
+
+    def action_word(self, step: int) -> None:
+        """Move the selection's end a word on (``step`` 1) or back (-1)."""
+        if self.selection is None or self.detail is None:
+            self.action_sentence(1)
+            return
+        start, end = self.selection
+        back, forward = word_steps(self.detail.text, start, end)
+        self._select((start, forward if step > 0 else back))
+
+    def action_whole_comment(self) -> None:
+        self._select(None)
+
+    def _sentences(self) -> list[Span]:
+        if self.detail is None or self.detail.tombstone:
+            return []
+        spans = sentences_of(self.detail.text)
+        if not spans:
+            self.notify("This comment has no sentences to select.")
+        return spans
+
+    def _select(self, span: Span | None) -> None:
+        if span == self.selection:
+            return
+        self.selection = span
+        text = self._draw_body()
+        self.refresh_bindings()
+        if span is not None:
+            self._bring_into_view(text, span)
+        self.post_message(self.SelectionChanged(span))
+
+    def _bring_into_view(self, text: Text, span: Span) -> None:
+        """Bring the selection into view, a little below the top, unless it is in view."""
+        body = self.query_one("#panel-text", Static)
+        visible = self.scrollable_content_region.height
+        shown_start = min(span[0], len(text.plain))
+        line = body.region.y - self.region.y + self.scroll_offset.y
+        line += line_of(text, shown_start, body.content_region.width, self.app.console)
+        if not self.scroll_offset.y <= line < self.scroll_offset.y + visible - 1:
+            self.scroll_to(y=max(0, line - SELECTION_MARGIN), animate=False)
+
+    # -- what is drawn -----------------------------------------------------------------
 
     @staticmethod
     def _header(detail: CommentDetail) -> Text:
@@ -226,18 +298,6 @@ class CommentPanel(VerticalScroll, can_focus=True):
         return Text(" · ".join(parts))
 
     @staticmethod
-    def _body(detail: CommentDetail, search: str | None, match_style: Style) -> Text:
-        text = Text(inert(detail.text[:TEXT_SHOWN], multiline=True))
-        if search:
-            for match in search_matches(search, text.plain):
-                text.stylize(match_style, *match.span())
-        if len(detail.text) > TEXT_SHOWN:
-            text.append(
-                f"\n\n[{len(detail.text) - TEXT_SHOWN:,} more characters: export to read all]"
-            )
-        return text
-
-    @staticmethod
     def _facts(detail: CommentDetail, ansi: bool, chip_foreground) -> Text:
         facts = Text()
         if detail.same_text:
@@ -246,14 +306,27 @@ class CommentPanel(VerticalScroll, can_focus=True):
                 for other in detail.same_text
             )
             facts.append(f"\nSame words, by others: {others}", style="italic")
-        facts.append_text(_section("Tags"))
-        if detail.tags:
-            for tag in detail.tags:
+
+        def chips(tags) -> None:
+            for tag in tags:
                 chip = chip_style(tag, ansi=ansi, foreground=chip_foreground)
                 facts.append(f" {tag.hotkey or '·'} {inert(tag.name)} ", style=chip)
                 facts.append(" ")
+
+        facts.append_text(_section("Tags"))
+        if detail.tags:
+            chips(detail.tags)
         else:
             facts.append("none yet: 1-9 or t", style="dim")
+        if detail.segments:
+            facts.append_text(_section("Segments"))
+            for segment in detail.segments:
+                facts.append(f"{one_line(segment.label, 20)} ", style="bold")
+                facts.append(f"“{one_line(segment.words, 60)}” ")
+                chips(segment.tags)
+                if segment.note:
+                    facts.append(f"note: {one_line(segment.note, 60)}", style="italic")
+                facts.append("\n")
         facts.append_text(_section("Note"))
         if detail.note:
             facts.append(inert(detail.note, multiline=True))
@@ -277,28 +350,3 @@ class CommentPanel(VerticalScroll, can_focus=True):
             for variant in detail.variants:
                 facts.append(f"  {one_line(variant, 200)}\n")
         return facts
-
-    @staticmethod
-    def _jumps(detail: CommentDetail) -> list[JumpTarget]:
-        """Links out, links in, the parent, then the replies."""
-
-        def made(source: int, target: int, kind: str) -> tuple[int, int, str] | None:
-            return (source, target, kind) if kind in HUMAN_LINK_KINDS else None
-
-        jumps = [
-            JumpTarget(
-                LINK_WORDS[link.kind][0], link.other, made(detail.id, link.other.id, link.kind)
-            )
-            for link in detail.links_out
-        ]
-        jumps += [
-            JumpTarget(
-                LINK_WORDS[link.kind][1], link.other, made(link.other.id, detail.id, link.kind)
-            )
-            for link in detail.links_in
-        ]
-        if detail.parent:
-            jumps.append(JumpTarget("reply to", detail.parent))
-        jumps += [JumpTarget("replied by", reply) for reply in detail.replies]
-        jumps += [JumpTarget("same words", other) for other in detail.same_text]
-        return jumps
