@@ -104,7 +104,7 @@ def add_link(
     it ("#5.1 rebuts #4.2"); False if this annotator already had it."""
     if kind not in HUMAN_LINK_KINDS:
         raise ThreadmarkError(f"unknown link kind {kind!r} (use {', '.join(HUMAN_LINK_KINDS)})")
-    if (source, source_span) == (target, target_span):
+    if (source, _span(source_span)) == (target, _span(target_span)):
         raise ThreadmarkError("a comment cannot be linked to itself")
     payload = {
         "source": source,
@@ -187,13 +187,13 @@ def save_note_draft(
 def note_text(
     db: sqlite3.Connection, cluster_id: int, annotator: str, span: Span | None = None
 ) -> str | None:
-    segment = None if span is None else segment_id(db, cluster_id, span, create=False)
-    if span is not None and segment is None:
+    key = _unit_key(db, cluster_id, span, create=False)
+    if key is None:
         return None
     row = db.execute(
         "SELECT text FROM notes WHERE cluster_id = ? AND coalesce(segment_id, 0) = ? "
         "AND annotator = ?",
-        (cluster_id, segment or 0, annotator),
+        (cluster_id, key, annotator),
     ).fetchone()
     return row[0] if row else None
 
@@ -276,24 +276,27 @@ def _journal(db: sqlite3.Connection, annotator: str, action: str, payload: dict)
 def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
     """Make one change in the tables (the caller holds the transaction and writes the event).
 
-    Adding makes the segments it names; removing drops the segments it leaves unused.
+    Adding makes the segments it names; removing drops the segments it leaves unused, and
+    removes nothing when a segment it names does not exist.
     """
     adding = action in ("tag", "link") or (action == "note" and payload["after"] is not None)
     if action in ("tag", "untag", "note"):
         cluster = payload["cluster"]
-        segment = _segment(db, cluster, payload.get("span"), adding)
+        key = _unit_key(db, cluster, _span(payload.get("span")), create=adding)
+        if key is None:
+            return
         if adding and action == "tag":
             db.execute(
                 "INSERT OR IGNORE INTO annotations "
                 "(cluster_id, segment_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?, ?)",
-                (cluster, segment, payload["tag"], annotator, now()),
+                (cluster, key or None, payload["tag"], annotator, now()),
             )
         elif adding:
             db.execute(
                 "INSERT INTO notes (cluster_id, segment_id, annotator, text, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, coalesce(segment_id, 0), "
                 "annotator) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                (cluster, segment, annotator, payload["after"], now()),
+                (cluster, key or None, annotator, payload["after"], now()),
             )
         else:
             table = "annotations" if action == "untag" else "notes"
@@ -301,21 +304,23 @@ def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -
             db.execute(
                 f"DELETE FROM {table} WHERE cluster_id = :cluster "
                 f"AND coalesce(segment_id, 0) = :segment AND annotator = :annotator {tag}",
-                {**payload, "segment": segment or 0, "annotator": annotator},
+                {**payload, "segment": key, "annotator": annotator},
             )
-            drop_if_unused(db, segment)
+            drop_if_unused(db, key or None)
     elif action in ("link", "unlink"):
-        source = _segment(db, payload["source"], payload.get("source_span"), adding)
-        target = _segment(db, payload["target"], payload.get("target_span"), adding)
+        ends = _link_keys(db, payload, create=adding)
+        if ends is None:
+            return
+        source, target = ends
         if adding:
             db.execute(
                 "INSERT OR IGNORE INTO links (source_cluster, source_segment, target_cluster, "
                 "target_segment, kind, note, annotator, created_at) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     payload["source"],
-                    source,
+                    source or None,
                     payload["target"],
-                    target,
+                    target or None,
                     payload["kind"],
                     payload["note"],
                     annotator,
@@ -327,8 +332,8 @@ def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -
                 f"DELETE FROM links WHERE {_LINK_IS}",
                 _link_args(payload, source, target, annotator),
             )
-            drop_if_unused(db, source)
-            drop_if_unused(db, target)
+            drop_if_unused(db, source or None)
+            drop_if_unused(db, target or None)
     else:
         raise ValueError(f"no such change: {action}")
 
@@ -341,38 +346,46 @@ _LINK_IS = (
 
 
 def _link_args(
-    payload: dict[str, Any], source: int | None, target: int | None, annotator: str
+    payload: dict[str, Any], source: int, target: int, annotator: str
 ) -> dict[str, Any]:
     return {
         "source": payload["source"],
         "target": payload["target"],
         "kind": payload["kind"],
-        "source_segment": source or 0,
-        "target_segment": target or 0,
+        "source_segment": source,
+        "target_segment": target,
         "annotator": annotator,
     }
 
 
 def _link_note(db: sqlite3.Connection, payload: dict[str, Any], annotator: str) -> str | None:
     """The note of this annotator's link described by ``payload``; None if there is no link."""
-    source = _segment(db, payload["source"], payload.get("source_span"), create=False)
-    target = _segment(db, payload["target"], payload.get("target_span"), create=False)
-    if (source is None and "source_span" in payload) or (
-        target is None and "target_span" in payload
-    ):
+    ends = _link_keys(db, payload, create=False)
+    if ends is None:
         return None
     row = db.execute(
-        f"SELECT note FROM links WHERE {_LINK_IS}",
-        _link_args(payload, source, target, annotator),
+        f"SELECT note FROM links WHERE {_LINK_IS}", _link_args(payload, *ends, annotator)
     ).fetchone()
     return row[0] if row else None
 
 
-def _segment(
-    db: sqlite3.Connection, cluster_id: int, span: list[int] | None, create: bool
+def _link_keys(
+    db: sqlite3.Connection, payload: dict[str, Any], *, create: bool
+) -> tuple[int, int] | None:
+    """The unit keys (see :func:`_unit_key`) of a link's two ends, or None if one is absent."""
+    source = _unit_key(db, payload["source"], _span(payload.get("source_span")), create=create)
+    target = _unit_key(db, payload["target"], _span(payload.get("target_span")), create=create)
+    return None if source is None or target is None else (source, target)
+
+
+def _unit_key(
+    db: sqlite3.Connection, cluster_id: int, span: Span | None, *, create: bool
 ) -> int | None:
-    """The segment a payload's span names (None for the whole comment, or none such yet)."""
-    return None if span is None else segment_id(db, cluster_id, _span(span), create=create)
+    """How the tables name a unit: 0 for the whole comment (``coalesce(segment_id, 0)``), a
+    segment's id for a span, or None for a span that has no segment (and so nothing on it)."""
+    if span is None:
+        return 0
+    return segment_id(db, cluster_id, span, create=create)
 
 
 def _spans(**spans: Span | None) -> dict[str, list[int]]:
@@ -380,7 +393,7 @@ def _spans(**spans: Span | None) -> dict[str, list[int]]:
     return {key: list(span) for key, span in spans.items() if span is not None}
 
 
-def _span(value: list[int] | None) -> Span | None:
+def _span(value: list[int] | tuple[int, int] | None) -> Span | None:
     return None if value is None else (value[0], value[1])
 
 
@@ -403,14 +416,13 @@ def _is_tombstone(db: sqlite3.Connection, cluster_id: int) -> bool:
 def _has_tag(
     db: sqlite3.Connection, cluster_id: int, span: Span | None, tag_id: int, annotator: str
 ) -> bool:
-    segment = None if span is None else segment_id(db, cluster_id, span, create=False)
-    if span is not None and segment is None:
-        return False
+    key = _unit_key(db, cluster_id, span, create=False)
     return (
-        db.execute(
+        key is not None
+        and db.execute(
             "SELECT 1 FROM annotations WHERE cluster_id = ? AND coalesce(segment_id, 0) = ? "
             "AND tag_id = ? AND annotator = ?",
-            (cluster_id, segment or 0, tag_id, annotator),
+            (cluster_id, key, tag_id, annotator),
         ).fetchone()
         is not None
     )

@@ -364,7 +364,7 @@ def filter_counts(
         f"SELECT (SELECT count(*) FROM (SELECT source_cluster AS id {linked} "
         f"UNION SELECT target_cluster {linked}) u JOIN clusters c ON c.id = u.id "
         f"WHERE c.thread_id = :thread {shown}), "
-        "(SELECT count(*) FROM notes n JOIN clusters c ON c.id = n.cluster_id "
+        "(SELECT count(DISTINCT n.cluster_id) FROM notes n JOIN clusters c ON c.id = n.cluster_id "
         f"WHERE n.annotator = :annotator AND c.thread_id = :thread {shown})",
         args,
     ).fetchone()

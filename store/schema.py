@@ -176,7 +176,7 @@ MIGRATIONS: list[str] = [
         source_cluster, coalesce(source_segment, 0), target_cluster, coalesce(target_segment, 0),
         kind, coalesce(annotator, '')
     );
-    CREATE INDEX links_segments ON links (source_segment, target_segment)
-        WHERE source_segment IS NOT NULL OR target_segment IS NOT NULL;
+    CREATE INDEX links_source_segment ON links (source_segment) WHERE source_segment IS NOT NULL;
+    CREATE INDEX links_target_segment ON links (target_segment) WHERE target_segment IS NOT NULL;
     """,
 ]

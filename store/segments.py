@@ -15,9 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from store.errors import ThreadmarkError
-from store.sentences import sentence_number, sentences_of
-
-Span = tuple[int, int]
+from store.sentences import Span, sentence_number, sentences_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +35,17 @@ def check_span(text: str, span: Span) -> None:
         raise ThreadmarkError(
             f"segment [{start}, {end}) is not a non-empty range of a {len(text)}-character text"
         )
+
+
+def as_unit(cluster_id: int, text: str, span: Span | None) -> Unit:
+    """A range that holds all of a comment's words is the comment itself (a one-sentence
+    comment's sentence): one unit, not two that exports and agreement would count apart."""
+    if span is not None:
+        words = text.strip()
+        first = len(text) - len(text.lstrip())
+        if words and span == (first, first + len(words)):
+            span = None
+    return Unit(cluster_id, span)
 
 
 def segment_id(db: sqlite3.Connection, cluster_id: int, span: Span, *, create: bool) -> int | None:
@@ -68,7 +77,8 @@ def drop_if_unused(db: sqlite3.Connection, segment: int | None) -> None:
         "DELETE FROM segments WHERE id = :s "
         "AND NOT EXISTS (SELECT 1 FROM annotations WHERE segment_id = :s) "
         "AND NOT EXISTS (SELECT 1 FROM notes WHERE segment_id = :s) "
-        "AND NOT EXISTS (SELECT 1 FROM links WHERE source_segment = :s OR target_segment = :s)",
+        "AND NOT EXISTS (SELECT 1 FROM links WHERE source_segment = :s) "
+        "AND NOT EXISTS (SELECT 1 FROM links WHERE target_segment = :s)",
         {"s": segment},
     )
 

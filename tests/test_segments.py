@@ -118,6 +118,26 @@ def test_a_note_on_a_segment_is_its_own(db):
     assert segments(db) == []
 
 
+def test_clearing_a_sentence_note_never_touches_the_comments_note(db):
+    set_note(db, 2, "alice", "on the whole comment")
+    set_note(db, 2, "alice", "", span=sentence(db, 2, 1))  # there is none on that sentence
+    assert note_text(db, 2, "alice") == "on the whole comment"
+    add_link(db, 2, 1, "rebuts", "alice")  # a link from the whole comment
+    assert not remove_link(db, 2, 1, "rebuts", "alice", source_span=sentence(db, 2, 1))
+    assert db.execute("SELECT count(*) FROM links WHERE annotator = 'alice'").fetchone() == (1,)
+    assert undo(db, "alice").action == "link"  # nothing was journaled for the no-op removals
+    assert note_text(db, 2, "alice") == "on the whole comment"
+
+
+def test_the_filter_counts_a_comment_with_notes_once(db):
+    from store.queries import filter_counts
+
+    set_note(db, 2, "alice", "whole")
+    set_note(db, 2, "alice", "first", span=sentence(db, 2, 1))
+    set_note(db, 2, "alice", "second", span=sentence(db, 2, 2))
+    assert filter_counts(db, 1, "alice").has_note == 1
+
+
 @pytest.mark.parametrize(
     ("span", "message"),
     [
