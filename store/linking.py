@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from store.queries import SNIPPET_CHARS, fts_query
-from store.segments import Span, Unit, unit_label
+from store.segments import Span, Unit, as_unit, unit_label
 from store.sentences import sentences_of
 
 NEIGHBOURHOOD = 300  # rows either side of the linking comment that are always scored
@@ -40,7 +40,11 @@ WORDS_LOOKED_UP = 64  # distinct words of the source whose rarity is looked up
 # chains of replies (tests/fixtures/reddit_escaped.json); 2.5 loses on busy threads.
 NEAR_WEIGHT = 2.0
 MATCHED_CHARS = 4000  # how much of a comment's text typed words and reasons look at
-_EXACT_NUMBER = re.compile(r"^\s*#(\d+)(?:\.(\d*))?\s*$")
+_NAMED = re.compile(
+    r"^\s*#(?P<number>\d{1,18})"
+    r"(?:(?P<dot>\.)(?:(?P<first>\d{1,9})(?:-(?P<last>\d{1,9}))?)?"
+    r"|:(?P<start>\d{1,9})-(?P<end>\d{1,9}))?\s*$"
+)
 _WORD = re.compile(r"[^\W_]+")  # FTS5's unicode61 tokens: letters and digits
 _ROW = f"SELECT id, seq, author, substr(text, 1, {MATCHED_CHARS}) FROM clusters"
 
@@ -62,11 +66,13 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Named:
-    """What a ``#4``, ``#4.`` or ``#4.2`` query names."""
+    """What a ``#4``, ``#4.``, ``#4.2``, ``#4.2-3`` or ``#4:10-52`` query names (the names the
+    reader shows)."""
 
     number: int
-    sentence: int | None  # a sentence's number, or None for the whole comment
-    sentences: bool  # "#4.": the comment's sentences, to pick from
+    sentences: tuple[int, int] | None = None  # first and last sentence named
+    span: Span | None = None  # a range named by its characters
+    listing: bool = False  # "#4.": the comment and its sentences, to pick from
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,46 +96,77 @@ class _Source:
 
 
 def named_unit(query: str) -> Named | None:
-    """What a ``#12``, ``#12.`` or ``#12.3`` query names, else None."""
-    match = _EXACT_NUMBER.match(query)
+    """What a ``#12``, ``#12.``, ``#12.3``, ``#12.3-4`` or ``#12:10-52`` query names, else None."""
+    match = _NAMED.match(query)
     if not match:
         return None
-    sentence = match.group(2)
-    return Named(int(match.group(1)), int(sentence) if sentence else None, sentence == "")
+    number = int(match["number"])
+    if match["start"] is not None:
+        return Named(number, span=(int(match["start"]), int(match["end"])))
+    if match["first"] is not None:
+        first = int(match["first"])
+        return Named(number, sentences=(first, int(match["last"] or first)))
+    return Named(number, listing=match["dot"] is not None)
 
 
-def named_targets(db: sqlite3.Connection, source: Unit, query: Named) -> list[Candidate]:
-    """What ``query`` names in the source's thread: comment N, its sentence N.k, or (for
-    ``#N.``) the comment and each of its sentences.  Never the source itself.
+def named_targets(
+    db: sqlite3.Connection, source: Unit, query: Named, limit: int = 50
+) -> list[Candidate]:
+    """What ``query`` names in the source's thread: comment N, a range of it, or (for
+    ``#N.``) the comment and its sentences, at most ``limit``.  Never the source itself, and
+    the source comment's sentences only from a sentence of it (one sentence may support
+    another of the same comment).
 
     A tombstone is never suggested, but one named is linked: a reply to a deleted comment
-    still answers it.
+    still answers it.  It has no sentences.
     """
     row = db.execute(
-        "SELECT id, seq, author, text FROM clusters WHERE seq = ? "
+        "SELECT id, seq, author, text, is_tombstone FROM clusters WHERE seq = ? "
         "AND thread_id = (SELECT thread_id FROM clusters WHERE id = ?)",
         (query.number, source.cluster_id),
     ).fetchone()
     if row is None:
         return []
-    comment = _Row(*row)
+    *fields, tombstone = row
+    comment = _Row(*fields)
     whole = comment.candidate("named")
-    spans = sentences_of(comment.text) if query.sentences or query.sentence else []
-    if query.sentence is not None:
-        units = [] if query.sentence > len(spans) else [spans[query.sentence - 1]]
-    elif query.sentences:
-        units = [None, *spans]
+    inside = not tombstone and (comment.id != source.cluster_id or source.span is not None)
+    spans: list[Span] = []
+    if query.listing or query.sentences:
+        spans = sentences_of(comment.text) if inside else []
+    if query.sentences is not None:
+        first, last = query.sentences
+        units = (
+            [(spans[first - 1][0], spans[last - 1][1])] if 1 <= first <= last <= len(spans) else []
+        )
+    elif query.span is not None:
+        start, end = query.span
+        units = [query.span] if inside and 0 <= start < end <= len(comment.text) else []
+    elif query.listing:
+        units = [None, *spans[: limit - 1]]
     else:
         units = [None]
     found = []
-    for span in units:
+    for span in (as_unit(comment.id, comment.text, span).span for span in units):
         if span is None:
             found.append(whole)
-        else:
-            label = unit_label(comment.seq, comment.text, span)
-            words = comment.text[span[0] : span[1]]
-            found.append(replace(whole, snippet=words[:SNIPPET_CHARS], span=span, label=label))
+            continue
+        words = comment.text[span[0] : span[1]]
+        label = unit_label(comment.seq, comment.text, span)
+        found.append(replace(whole, snippet=words[:SNIPPET_CHARS], span=span, label=label))
     return [candidate for candidate in found if candidate.unit != source]
+
+
+def sentence_count(db: sqlite3.Connection, source: Unit, number: int) -> int | None:
+    """How many sentences comment ``#number`` of the source's thread has (None: no comment)."""
+    row = db.execute(
+        "SELECT text, is_tombstone FROM clusters WHERE seq = ? "
+        "AND thread_id = (SELECT thread_id FROM clusters WHERE id = ?)",
+        (number, source.cluster_id),
+    ).fetchone()
+    if row is None:
+        return None
+    return 0 if row[1] else len(sentences_of(row[0]))
 
 
 def link_candidates(
@@ -149,7 +186,7 @@ def link_candidates(
     """
     wanted = named_unit(query)
     if wanted is not None:
-        return named_targets(db, Unit(source_id, source_span), wanted)
+        return named_targets(db, Unit(source_id, source_span), wanted, limit)
     row = db.execute(
         "SELECT id, thread_id, seq, parent_cluster_id, substr(text, 1, ?) FROM clusters "
         "WHERE id = ?",

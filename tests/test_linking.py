@@ -197,9 +197,12 @@ def test_hash_number_is_the_comment_of_the_sources_own_thread(tmp_path):
     assert link_candidates(db, source, " #2 ")[0].id == cluster(db, thread_2, 2)
     assert link_candidates(db, source, "#7") == []  # thread 1 has a #7; thread 2 does not
     assert {c.number for c in link_candidates(db, source)} == {1, 2}
-    assert named_unit("#12") == Named(12, None, sentences=False)
-    assert named_unit("#12.3") == Named(12, 3, sentences=False)
-    assert named_unit(" #12. ") == Named(12, None, sentences=True)
+    assert named_unit("#12") == Named(12)
+    assert named_unit("#12.3") == Named(12, sentences=(3, 3))
+    assert named_unit("#12.3-4") == Named(12, sentences=(3, 4))
+    assert named_unit("#12:10-52") == Named(12, span=(10, 52))
+    assert named_unit(" #12. ") == Named(12, listing=True)
+    assert named_unit("#" + "9" * 30) is None  # no overflow: a number that long names nothing
     assert named_unit("#12 paint") is None and named_unit("#12.3.4") is None
 
 

@@ -10,10 +10,18 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from store.linking import Candidate, link_candidates, named_targets, named_unit
+from store.linking import (
+    Candidate,
+    Named,
+    link_candidates,
+    named_targets,
+    named_unit,
+    sentence_count,
+)
 from store.segments import Unit, unit_name
 from tui.inert import cut, one_line
 from tui.screens.picker import Picker
+from tui.wording import plural
 
 REASON_WIDTH = 19  # "words: paint, brush"; longer reasons are cut
 AUTHOR_WIDTH = 10
@@ -65,13 +73,20 @@ class LinkPicker(Picker[Unit]):
         width = max((len(_number(candidate)) for candidate in candidates), default=1)
         self._label_columns(width)
         options = [Option(_row(c, width), id=option) for option, c in self._candidates.items()]
-        if not options and named_unit(query) is not None:
-            options.append(Option(Text(f"no comment {query.strip()} to link to"), disabled=True))
+        wanted = named_unit(query)
+        if not options and wanted is not None:
+            options.append(Option(Text(self._nothing_named(wanted, query)), disabled=True))
         return options
+
+    def _nothing_named(self, wanted: Named, query: str) -> str:
+        count = sentence_count(self.db, self.source, wanted.number)
+        if count is None or (wanted.sentences is None and wanted.span is None):
+            return f"no comment {query.strip()} to link to"
+        return f"#{wanted.number} has {plural(count, 'sentence')}: no {query.strip()}"
 
     def choose(self, option_id: str | None, query: str) -> Unit | None:
         wanted = named_unit(query)
-        if wanted is not None and not wanted.sentences:
+        if wanted is not None and not wanted.listing:
             targets = named_targets(self.db, self.source, wanted)
             return targets[0].unit if targets else None
         return self._candidates[option_id].unit if option_id is not None else None
