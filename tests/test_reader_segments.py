@@ -20,7 +20,6 @@ from tests.reader_support import (
     status_text,
     wait_until,
 )
-from tests.test_segments import FIXTURES
 from tui.inert import inert, inert_block_with_offsets
 from tui.screens.link_picker import LinkPicker
 from tui.widgets.comment_panel import CommentPanel
@@ -126,6 +125,66 @@ async def test_a_sentence_of_one_comment_rebuts_a_sentence_of_another(db_path):
         assert rows(db_path, "SELECT count(*) FROM links") == [(0,)]
 
 
+async def test_the_link_picker_says_how_many_sentences_a_comment_has(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        for query in ("#4.0", "#4.13", "#4.2-1", "#4:5-2"):
+            await pilot.press("r", *query)
+            await wait_until(
+                pilot, lambda q=query: f"#4 has 12 sentences: no {q}" in screen_text(app)
+            )
+            await pilot.press("enter")
+            assert isinstance(app.screen, LinkPicker)  # nothing to link to: still open
+            await pilot.press("escape")
+        assert rows(db_path, "SELECT count(*) FROM links WHERE annotator IS NOT NULL") == [(0,)]
+
+
+async def test_the_sentence_of_a_one_sentence_comment_is_the_comment(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"jj", "v", "right_square_bracket", "1")  # #3 is one sentence
+        assert rows(db_path, "SELECT cluster_id, segment_id FROM annotations") == [(3, None)]
+        assert "Tagged #3 claim" in status_text(app)
+
+
+async def test_undoing_a_sentence_link_removes_both_segments(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"jjjj", "v", "right_square_bracket", "r", *"#4.2", "enter")
+        assert rows(db_path, "SELECT count(*) FROM segments") == [(2,)]
+        await pilot.press("z")
+        assert rows(db_path, "SELECT count(*) FROM segments") == [(0,)]
+        await pilot.press("Z")
+        assert rows(db_path, "SELECT count(*) FROM segments") == [(2,)]
+
+
+async def test_leaving_a_comment_forgets_its_selection_and_says_so(db_path):
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "right_square_bracket")
+        assert "#1.1 selected" in status_text(app)
+        await pilot.press("escape", "escape", "j")  # whole comment, the list, the next row
+        assert "selected" not in status_text(app)
+        await pilot.press("1")
+        assert rows(db_path, "SELECT cluster_id, segment_id FROM annotations") == [(2, None)]
+
+
+async def test_only_the_drawn_sentences_of_a_huge_comment_are_selectable(tmp_path):
+    from tui.widgets.comment_body import TEXT_SHOWN
+
+    huge = " ".join(f"Sentence number {n} is here." for n in range(3000))
+    source = tmp_path / "huge.txt"
+    source.write_text(huge + "\n", "utf-8")
+    app = reader(database_with(tmp_path / "huge.db", source))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v", "left_square_bracket")  # the last sentence that is drawn
+        start, end = panel(app).selection
+        drawn = [span for span in sentences_of(huge) if span[1] <= TEXT_SHOWN]
+        assert (start, end) == drawn[-1] and end <= TEXT_SHOWN < len(huge)
+        body = app.screen.query_one("#panel-text").render()
+        assert body.plain[start:end] == huge[start:end]  # on screen, and highlighted
+
+
 async def test_the_link_picker_lists_a_comments_sentences(db_path):
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
@@ -184,14 +243,21 @@ async def test_the_selection_and_tagged_segments_are_marked_in_the_text(db_path)
 
 
 async def test_hostile_text_in_a_selected_sentence_stays_inert(tmp_path):
-    app = reader(database_with(tmp_path / "h.db", FIXTURES / "hostile.txt"))
+    hostile = (
+        "First \x1b]0;PWNED\x07 sentence. Second \x1b[2J with [bold]markup[/bold]\u200b here. "
+        "Third \u202eone."
+    )
+    source = tmp_path / "h.txt"
+    source.write_text(hostile + "\n", "utf-8")
+    app = reader(database_with(tmp_path / "h.db", source))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("v", *["right_square_bracket"] * 3, "1")
+        await pilot.press("v", "right_square_bracket", "right_square_bracket", "1")
         await pilot.pause()
-        shown = screen_text(app)
-        assert "\x1b" not in shown and "\x07" not in shown
-        assert "␛" in shown or "[bold]" in shown
-        assert rows(tmp_path / "h.db", "SELECT count(*) FROM segments") == [(1,)]
+        assert not any(ch in screen_text(app) for ch in "\x1b\x07\u200b\u202e")
+        body = app.screen.query_one("#panel-text").render().plain
+        assert "Second ␛[2J with [bold]markup[/bold]⟨ZWSP⟩ here.[1]" in body
+        second = sentences_of(hostile)[1]
+        assert tagged_segments(tmp_path / "h.db") == [(1, *second, "claim")]
 
 
 @settings(max_examples=200, deadline=None)

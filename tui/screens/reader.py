@@ -33,7 +33,7 @@ from store.queries import (
     thread_of,
     thread_size,
 )
-from store.segments import Span, Unit, unit_name
+from store.segments import Span, Unit, as_unit, unit_name
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel
 from tui.widgets.jump_list import JumpList
@@ -390,8 +390,9 @@ class ReaderScreen(Screen):
 
     @on(CommentPanel.SelectionChanged)
     def _on_segment_selected(self, event: CommentPanel.SelectionChanged) -> None:
+        status = self.query_one(StatusLine)
         if event.span is None:
-            self.say("The whole comment is selected again.")
+            status.forget()  # "#4.2 selected" no longer holds
         else:
             unit = self.label_of(self.selected_id, event.span)
             self.say(f"{unit} selected: tag, note and link keys act on it · esc: whole comment")
@@ -410,8 +411,9 @@ class ReaderScreen(Screen):
         if cluster_id is None:
             return None
         panel = self.query_one(CommentPanel)
-        shown = panel.detail is not None and panel.detail.id == cluster_id
-        return Unit(cluster_id, panel.selection if shown else None)
+        if panel.detail is None or panel.detail.id != cluster_id:
+            return Unit(cluster_id)
+        return as_unit(cluster_id, panel.detail.text, panel.selection)
 
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]

@@ -36,9 +36,17 @@ class BodyStyles:
     ansi: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """The drawn text, and where the selection starts in it (for scrolling it into view)."""
+
+    text: Text
+    selection_at: int | None = None
+
+
 def comment_body(
     detail: CommentDetail, styles: BodyStyles, *, search: str | None, selection: Span | None
-) -> Text:
+) -> Body:
     """The text of ``detail`` (its first TEXT_SHOWN characters) with its marks."""
     raw = detail.text[:TEXT_SHOWN]
     if selection is None and not detail.segments:
@@ -50,11 +58,11 @@ def comment_body(
     if search:
         for match in search_matches(search, text.plain):
             text.stylize(styles.match, *match.span())
-    if offsets is not None:
-        text = _marked(text, offsets, detail, styles, selection)
+    body = Body(text) if offsets is None else _marked(text, offsets, detail, styles, selection)
     if len(detail.text) > TEXT_SHOWN:
-        text.append(f"\n\n[{len(detail.text) - TEXT_SHOWN:,} more characters: export to read all]")
-    return text
+        more = len(detail.text) - TEXT_SHOWN
+        body.text.append(f"\n\n[{more:,} more characters: export to read all]")
+    return body
 
 
 def _marked(
@@ -63,9 +71,9 @@ def _marked(
     detail: CommentDetail,
     styles: BodyStyles,
     selection: Span | None,
-) -> Text:
+) -> Body:
     """Tagged segments underlined, the selection reversed, and each tagged segment followed
-    by its tags' chips."""
+    by its tags' chips (put in in one pass: a comment may have hundreds)."""
 
     def on_screen(span: Span) -> Span:
         last = len(offsets) - 1
@@ -80,17 +88,22 @@ def _marked(
         text.stylize(Style(underline=True, color=colour), start, end)
         marker = Text("[")
         for tag in segment.tags:
-            marker.append(
-                chip_label(tag),
-                chip_style(tag, ansi=styles.ansi, foreground=styles.chip_foreground),
-            )
+            style = chip_style(tag, ansi=styles.ansi, foreground=styles.chip_foreground)
+            marker.append(chip_label(tag), style)
         marker.append("]")
         chips.append((end, marker))
+    selection_at = None
     if selection is not None:
-        text.stylize(styles.selection, *on_screen(selection))
-    for position, marker in sorted(chips, key=lambda chip: chip[0], reverse=True):
-        text = Text.assemble(text[:position], marker, text[position:])
-    return text
+        start, end = on_screen(selection)
+        text.stylize(styles.selection, start, end)
+        selection_at = start + sum(len(marker) for at, marker in chips if at <= start)
+    chips.sort(key=lambda chip: chip[0])
+    pieces, done = [], 0
+    for position, marker in chips:
+        pieces += [text[done:position], marker]
+        done = position
+    pieces.append(text[done:])
+    return Body(Text.assemble(*pieces), selection_at)
 
 
 def line_of(text: Text, position: int, width: int, console: Console) -> int:

@@ -22,7 +22,7 @@ from store.segments import Span
 from store.sentences import sentences_of, word_steps
 from tui.inert import inert, one_line
 from tui.tag_colors import chip_style
-from tui.widgets.comment_body import BodyStyles, comment_body, line_of
+from tui.widgets.comment_body import TEXT_SHOWN, Body, BodyStyles, comment_body, line_of
 from tui.widgets.jump_list import JumpList, jump_targets
 
 SELECTION_MARGIN = 2  # lines kept above a selection scrolled into view
@@ -158,8 +158,9 @@ class CommentPanel(VerticalScroll, can_focus=True):
             detail is not None and self.detail is not None and detail.id == self.detail.id
         )
         self.detail, self._ansi, self._search = detail, ansi, search
-        if not same_comment:
+        if not same_comment and self.selection is not None:
             self.selection = None
+            self.post_message(self.SelectionChanged(None))
         header = self.query_one("#panel-header", Static)
         body = self.query_one("#panel-text", Static)
         facts = self.query_one("#panel-facts", Static)
@@ -185,16 +186,16 @@ class CommentPanel(VerticalScroll, can_focus=True):
     def _chip_foreground(self):
         return self.get_component_rich_style("comment-panel--chip").color
 
-    def _draw_body(self) -> Text:
+    def _draw_body(self) -> Body:
         styles = BodyStyles(
             match=self.get_component_rich_style("comment-panel--match"),
             selection=self.get_component_rich_style("comment-panel--selection"),
             chip_foreground=self._chip_foreground(),
             ansi=self._ansi,
         )
-        text = comment_body(self.detail, styles, search=self._search, selection=self.selection)
-        self.query_one("#panel-text", Static).update(text)
-        return text
+        body = comment_body(self.detail, styles, search=self._search, selection=self.selection)
+        self.query_one("#panel-text", Static).update(body.text)
+        return body
 
     # -- selecting a segment ------------------------------------------------------------
 
@@ -255,9 +256,14 @@ class CommentPanel(VerticalScroll, can_focus=True):
         self._select(None)
 
     def _sentences(self) -> list[Span]:
-        if self.detail is None or self.detail.tombstone:
+        """The sentences that can be selected: those drawn (a huge comment is drawn only in
+        part; its later sentences are coded through the store or an export)."""
+        if self.detail is None:
             return []
-        spans = sentences_of(self.detail.text)
+        if self.detail.tombstone:
+            self.notify("A deleted comment has no sentences.")
+            return []
+        spans = [span for span in sentences_of(self.detail.text) if span[1] <= TEXT_SHOWN]
         if not spans:
             self.notify("This comment has no sentences to select.")
         return spans
@@ -266,19 +272,19 @@ class CommentPanel(VerticalScroll, can_focus=True):
         if span == self.selection:
             return
         self.selection = span
-        text = self._draw_body()
+        body = self._draw_body()
         self.refresh_bindings()
-        if span is not None:
-            self._bring_into_view(text, span)
+        if body.selection_at is not None:
+            self._bring_into_view(body.text, body.selection_at)
         self.post_message(self.SelectionChanged(span))
 
-    def _bring_into_view(self, text: Text, span: Span) -> None:
-        """Bring the selection into view, a little below the top, unless it is in view."""
+    def _bring_into_view(self, text: Text, position: int) -> None:
+        """Bring the selection (starting at ``position`` of the drawn text) into view, a
+        little below the top, unless it is in view already."""
         body = self.query_one("#panel-text", Static)
         visible = self.scrollable_content_region.height
-        shown_start = min(span[0], len(text.plain))
         line = body.region.y - self.region.y + self.scroll_offset.y
-        line += line_of(text, shown_start, body.content_region.width, self.app.console)
+        line += line_of(text, position, body.content_region.width, self.app.console)
         if not self.scroll_offset.y <= line < self.scroll_offset.y + visible - 1:
             self.scroll_to(y=max(0, line - SELECTION_MARGIN), animate=False)
 

@@ -57,6 +57,12 @@ class StatusLine(Widget):
         self._timer = self.set_timer(seconds, self._expire)
         self.refresh()
 
+    def forget(self) -> None:
+        """Drop the message now: what it said no longer holds."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._expire()
+
     def _expire(self) -> None:
         self.message, self._timer = None, None
         self.refresh()
