@@ -43,7 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from store.seeds import seed_thread_path
-from store.sentences import Span, sentences, sentences_with
+from store.sentences import Span, sentences, sentences_with, trimmed_pieces
 
 SEED = 20240607
 LONG_CHARS = 1_000_000
@@ -248,15 +248,7 @@ _NAIVE_BREAK = re.compile(r"[.!?]\s+")
 
 def naive_sentences(text: str) -> list[Span]:
     """The baseline: a break after ``.``, ``!`` or ``?`` and whitespace; pieces trimmed."""
-    cuts = [match.end() for match in _NAIVE_BREAK.finditer(text)]
-    spans = []
-    for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True):
-        piece = text[start:end]
-        kept = piece.strip()
-        if kept:
-            first = start + len(piece) - len(piece.lstrip())
-            spans.append((first, first + len(kept)))
-    return spans
+    return trimmed_pieces(text, [0, *(match.end() for match in _NAIVE_BREAK.finditer(text))])
 
 
 def other_splitters() -> dict[str, Split]:

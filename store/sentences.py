@@ -59,7 +59,7 @@ def sentences_with(text: str, splitter: Splitter) -> list[Span]:
     for offset, unit in _units(text):
         cuts.append(offset)
         cuts.extend(offset + cut for cut in _cuts(unit, splitter(unit)))
-    return _trimmed(text, cuts)
+    return trimmed_pieces(text, cuts)
 
 
 def _cuts(unit: str, starts: Iterable[int]) -> Iterable[int]:
@@ -143,7 +143,7 @@ def _blank_markers(line: str, marker: re.Match[str]) -> str:
 _MARKS_TO_SPACES = str.maketrans(dict.fromkeys("-*+•.)0123456789", " "))
 
 
-def _trimmed(text: str, cuts: list[int]) -> list[Span]:
+def trimmed_pieces(text: str, cuts: list[int]) -> list[Span]:
     """The pieces of ``text`` between ``cuts``, each trimmed of whitespace, empty ones dropped."""
     spans = []
     for start, end in pairwise([*cuts, len(text)]):

@@ -200,7 +200,10 @@ def test_exports_carry_segments_with_their_tags_annotators_and_notes(db):
     out = io.StringIO(newline="")
     export(db, "jsonl", out, 1)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert next(c for c in lines if c["id"] == 5)["segments"] == comment["segments"]
+    line = next(c for c in lines if c["id"] == 5)
+    assert line["segments"] == comment["segments"]
+    (own,) = [link for link in line["links"] if link["kind"] == "rebuts"]  # its links, ends too
+    assert (own["source_unit"], own["target_unit"], own["target_start"]) == ("#5.1", "#4.2", 111)
 
     out = io.StringIO(newline="")
     export(db, "segments-csv", out, 1)

@@ -54,7 +54,8 @@ class ExportComment:
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     annotations: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
-    links_out: dict[str, list[int]] = field(default_factory=dict)
+    links_out: dict[str, list[int]] = field(default_factory=dict)  # kind -> target ids
+    links: list[dict[str, Any]] = field(default_factory=list)  # its links, LINK_FIELDS each
     segments: list[ExportSegment] = field(default_factory=list)
 
     @property
@@ -190,7 +191,9 @@ def export_comments(
     )
     segments = _segments(db, thread_id)
     links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    links_from: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for link in link_rows(db, thread_id):
+        links_from[link["source"]].append({key: link[key] for key in LINK_FIELDS})
         targets = links_out[link["source"]][link["kind"]]
         if link["target"] not in targets:
             targets.append(link["target"])
@@ -225,6 +228,7 @@ def export_comments(
             annotations=annotations.get(cluster_id, []),
             notes=notes.get(cluster_id, []),
             links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},
+            links=links_from.get(cluster_id, []),
         )
         comment.segments = [
             ExportSegment(

@@ -30,7 +30,7 @@ def comment_object(comment: ExportComment) -> dict[str, Any]:
         "annotations": comment.annotations,
         "note": comment.note,
         "notes": comment.notes,
-        "links": comment.links_out,
+        "links": comment.links,
         "segments": [
             {
                 "start": segment.start,
