@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from store.database import database_exists, open_database
@@ -41,6 +42,9 @@ def open_reader(args: argparse.Namespace) -> int:
         import_title=title,
         theme=args.theme,
     )
+    # What start-up made (Textual's modules, the stylesheet) lives as long as the app: frozen,
+    # the collector no longer walks it, which cost the first paint a full collection.
+    gc.freeze()
     app.run()
     if app.error:
         print(inert(f"threadmark: error: {app.error}"), file=sys.stderr)
