@@ -345,9 +345,7 @@ _LINK_IS = (
 )
 
 
-def _link_args(
-    payload: dict[str, Any], source: int, target: int, annotator: str
-) -> dict[str, Any]:
+def _link_args(payload: dict[str, Any], source: int, target: int, annotator: str) -> dict[str, Any]:
     return {
         "source": payload["source"],
         "target": payload["target"],
