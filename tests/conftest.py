@@ -38,6 +38,14 @@ def _decode(data: bytes) -> str:
 
 
 @pytest.fixture
+def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For a reader run in the test: its own config dir, and the working directory (where an
+    export with the default name goes) in the test's tmp dir."""
+    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Where a test's database goes (not created)."""
     return tmp_path / "threadmark.db"

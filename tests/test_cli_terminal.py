@@ -37,9 +37,13 @@ C1 = range(0x80, 0xA0)
 
 
 def live_controls(text: str) -> list[str]:
-    """Characters a terminal would act on: every control but tab and a line end."""
+    """Characters a terminal would act on: every control (DEL too) but tab and a line end."""
     text = text.replace("\r\n", "\n")
-    return [ch for ch in text if (ord(ch) < 0x20 and ch not in "\t\n") or ord(ch) in C1]
+    return [
+        ch
+        for ch in text
+        if (ord(ch) < 0x20 and ch not in "\t\n") or ord(ch) == 0x7F or ord(ch) in C1
+    ]
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ BENCH = Path(__file__).resolve().parent.parent / "bench"
 COMMON = ["the", "think", "that", "what", "people", "say", "about", "really", "because", "would"]
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 def text_thread(directory: Path, name: str, lines: list[str]) -> Path:

@@ -31,11 +31,7 @@ from tui.screens.filter import FilterPicker
 from tui.screens.help import HelpScreen
 from tui.widgets.comment_list import CommentList
 
-
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)  # an export with the default name is written here
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 @pytest.fixture

@@ -24,9 +24,7 @@ HOSTILE = [
 FORBIDDEN = ["\x1b", "\x07", "\x08", "\x7f", "\x9b", "\u202e", "\u202c", "\u200b", "\u2066"]
 
 
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 @pytest.fixture

@@ -31,11 +31,7 @@ from tui.widgets.comment_panel import CommentPanel
 from tui.widgets.jump_list import JumpList
 from tui.widgets.key_bar import KeyBar
 
-
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)  # an export with the default name is written here
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 @pytest.fixture

@@ -24,11 +24,7 @@ from tui.inert import inert, inert_block_with_offsets
 from tui.screens.link_picker import LinkPicker
 from tui.widgets.comment_panel import CommentPanel
 
-
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 @pytest.fixture

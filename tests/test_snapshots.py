@@ -10,10 +10,7 @@ import pytest
 
 from tests.reader_support import SIZE, reader, seeded_database
 
-
-@pytest.fixture(autouse=True)
-def config_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("THREADMARK_CONFIG_DIR", str(tmp_path / "config"))
+pytestmark = pytest.mark.usefixtures("reader_home")
 
 
 @pytest.fixture
