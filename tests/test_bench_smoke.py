@@ -12,41 +12,52 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
-def test_reader_bench_smoke() -> None:
+def smoke(benchmark: str) -> str:
+    """What ``bench/<benchmark> --smoke`` prints, once it has exited cleanly."""
     result = subprocess.run(
-        [sys.executable, str(BENCH / "reader.py"), "--smoke"],
+        [sys.executable, str(BENCH / benchmark), "--smoke"],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert "round trip p50" in result.stdout
-    assert re.search(r"^ +2,000 +yes ", result.stdout, re.MULTILINE), result.stdout
-    assert "target: key-to-commit p99" in result.stdout
+    return result.stdout
+
+
+def test_reader_bench_smoke() -> None:
+    out = smoke("reader.py")
+    assert "round trip p50" in out
+    assert re.search(r"^ +2,000 +yes ", out, re.MULTILINE), out
+    assert "target: key-to-commit p99" in out
 
 
 def test_dedup_bench_smoke() -> None:
     pytest.importorskip("datasketch")
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "dedup.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    out = smoke("dedup.py")
     for method in ("datasketch", "fold"):
-        assert re.search(rf"^ +300 +{method} ", result.stdout, re.MULTILINE), result.stdout
-    assert "peak MB" in result.stdout
+        assert re.search(rf"^ +300 +{method} ", out, re.MULTILINE), out
+    assert "peak MB" in out
 
 
 def test_segments_bench_smoke() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "segments.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    out = smoke("segments.py")
+    assert "sentences/s" in out
+    assert re.search(r"^long +5,000 +5 ", out, re.MULTILINE), out
+    assert "long / short (p50)" in out
+
+
+def test_suggest_bench_smoke() -> None:
+    out = smoke("suggest.py")
+    assert re.search(
+        r"^data set +comments +replies +ranking +top-1 +top-3 +top-10 +MRR$", out, re.M
     )
-    assert result.returncode == 0, result.stderr
-    assert "sentences/s" in result.stdout
-    assert re.search(r"^long +5,000 +5 ", result.stdout, re.MULTILINE), result.stdout
-    assert "long / short (p50)" in result.stdout
+    for data_set in ("quiet forum", "lively thread", "busy thread", "reddit_thread.json"):
+        assert re.search(rf"^{re.escape(data_set)} +[\d,]+ +[\d,]+ +today ", out, re.M), out
+    data_sets = len(re.findall(r"^\S.* today +[\d.]+% +[\d.]+% +[\d.]+% +[\d.]+$", out, re.M))
+    assert data_sets >= 4
+    for ranking in ("nearest", "ranked"):
+        scores = re.findall(rf"^ +{ranking} +[\d.]+% +[\d.]+% +[\d.]+% +[\d.]+$", out, re.M)
+        assert len(scores) == data_sets
+    assert re.search(r"^target: ranked top-3 >= 40% and no measure below nearest: ", out, re.M)
+    for ranking in ("today", "ranked"):
+        assert re.search(rf"^ +300 +{ranking} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)

@@ -6,8 +6,6 @@ import json
 import random
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,6 @@ from store.linking import Candidate, Named, link_candidates, named_unit
 from tests.reader_support import SIZE, reader, rows, screen_text, wait_until
 from tui.screens.link_picker import LinkPicker
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
 COMMON = ["the", "think", "that", "what", "people", "say", "about", "really", "because", "would"]
 
 
@@ -302,27 +299,3 @@ async def test_hostile_candidates_are_shown_inert(tmp_path):
 
 
 # --- the benchmark -------------------------------------------------------------------------------
-
-
-def test_suggest_bench_smoke():
-    result = subprocess.run(
-        [sys.executable, str(BENCH / "suggest.py"), "--smoke"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert re.search(
-        r"^data set +comments +replies +ranking +top-1 +top-3 +top-10 +MRR$", out, re.M
-    )
-    for data_set in ("quiet forum", "lively thread", "busy thread", "reddit_thread.json"):
-        assert re.search(rf"^{re.escape(data_set)} +[\d,]+ +[\d,]+ +today ", out, re.M), out
-    data_sets = len(re.findall(r"^\S.* today +[\d.]+% +[\d.]+% +[\d.]+% +[\d.]+$", out, re.M))
-    assert data_sets >= 4
-    for ranking in ("nearest", "ranked"):
-        scores = re.findall(rf"^ +{ranking} +[\d.]+% +[\d.]+% +[\d.]+% +[\d.]+$", out, re.M)
-        assert len(scores) == data_sets
-    assert re.search(r"^target: ranked top-3 >= 40% and no measure below nearest: ", out, re.M)
-    for ranking in ("today", "ranked"):
-        assert re.search(rf"^ +300 +{ranking} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
