@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from store.readers import ReadOptions, read_bytes
-from store.readers.sniff import JSON_FORMATS
+from store.readers.registry import JSON_FORMATS
 from tests.test_readers import error_for, fixture, read_fixture, tombstones, tree
 
 DETECTED = "not UTF-8: read as cp1252, which it looks like (--encoding overrides)"
@@ -418,7 +418,7 @@ def test_one_unreadable_time_is_one_comment():
 
 
 @pytest.mark.parametrize("document", ["3", "true", "1.5", '"x"', "null", "-0", "[3]", '["x"]'])
-@pytest.mark.parametrize("format", ["auto", *JSON_FORMATS])
+@pytest.mark.parametrize("format", ["auto", *(format.name for format in JSON_FORMATS)])
 def test_a_json_scalar_is_a_one_line_error_in_every_format(document, format):
     message = error_for(document.encode(), "x.json", format)
     assert message.startswith("x.json: ")

@@ -12,7 +12,7 @@ import pytest
 
 from store.normalize import normalise
 from store.readers import read_bytes
-from store.readers.sniff import JSON_FORMATS
+from store.readers.registry import JSON_FORMATS
 from tests.test_readers import error_for, fixture, read_fixture, tombstones, tree
 
 # --- Reddit -------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def test_mastodon_thread_with_mentions_links_breaks_a_warning_and_milliseconds()
 def test_json_of_no_known_shape_names_every_shape_and_its_keys():
     message = error_for(b'{"posts": []}', "x.json")
     assert message.startswith("x.json: JSON of no known thread shape (expected ")
-    for format, reader in JSON_FORMATS.items():
-        assert f"{format}: {reader.SHAPE}" in message
+    for format in JSON_FORMATS:
+        assert f"{format.name}: {format.shape.SHAPE}" in message
     assert "reddit: a Listing (kind, data.children)" in message
     assert "mastodon: a status context (ancestors, descendants" in message

@@ -4,6 +4,7 @@ Every reader returns records in reading order (depth first for reply trees) and 
 record, repeats included: folding them is the ingest's job.  Every problem with the input is a
 one-line :class:`ThreadmarkError` that names the file; what was read but not as given (a
 guessed encoding, a time out of range) is a one-line note in :attr:`ParsedThread.warnings`.
+The formats are :data:`~store.readers.registry.IMPORT_FORMATS`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from store.errors import ThreadmarkError
-from store.readers import tabular, text
-from store.readers.common import require_text
-from store.readers.decode import decode
-from store.readers.sniff import JSON_FORMATS, load_as, sniff
+from store.readers import text
+from store.readers.registry import FORMATS_BY_NAME, IMPORT_FORMATS, ImportFormat
+from store.readers.sniff import sniff
+from store.readers.source import Source
 from store.records import ParsedThread, ReadOptions
 
-FORMATS = ("text", "reddit", "lemmy", "hn", "mastodon", "csv", "jsonl", "threadmark")
+FORMATS = tuple(format.name for format in IMPORT_FORMATS)
 SPLITS = text.SPLITS
 
-__all__ = ["FORMATS", "SPLITS", "ReadOptions", "read_bytes"]
+__all__ = ["FORMATS", "IMPORT_FORMATS", "SPLITS", "ImportFormat", "ReadOptions", "read_bytes"]
 
 
 def read_bytes(
@@ -34,40 +35,21 @@ def read_bytes(
     (see :class:`ReadOptions`).
     """
     options = options or ReadOptions()
-    if format != "auto" and format not in FORMATS:
+    if format != "auto" and format not in FORMATS_BY_NAME:
         raise ThreadmarkError(f"{name}: unknown format {format!r} (auto, {', '.join(FORMATS)})")
     if options.split not in SPLITS:
         raise ThreadmarkError(f"{name}: unknown split {options.split!r} ({', '.join(SPLITS)})")
-    decoded = decode(data, name, options.encoding)
-    content = decoded.text
-    if not content or content.isspace():
-        raise ThreadmarkError(f"{name}: no comments (the file is empty)")
+    source = Source(data, name, options.encoding)
     with _collector_paused():
-        thread = _read(content, name, format, options)
+        reader = sniff(source) if format == "auto" else FORMATS_BY_NAME[format]
+        thread = reader.read(source, options)
     if not thread.records:
         raise ThreadmarkError(f"{name}: no comments")
-    if decoded.warning:
-        thread.warnings.insert(0, decoded.warning)
+    if source.decoded.warning:
+        thread.warnings.insert(0, source.decoded.warning)
     for record in thread.records:
         if "\0" in record.text:  # NUL ends strings in C, SQLite tools and terminals
             record.text = record.text.replace("\0", "\ufffd")
-    return thread
-
-
-def _read(content: str, name: str, format: str, options: ReadOptions) -> ParsedThread:
-    if format == "auto":
-        format, data = sniff(content, name)
-    elif format in JSON_FORMATS:
-        data = load_as(content, name, format)
-    if format == "text":
-        return text.read(content, options.split)
-    if format == "csv":
-        return tabular.read_csv(content, name, options.columns)
-    if format == "jsonl":
-        return tabular.read_jsonl(content, name, options.columns)
-    reader = JSON_FORMATS[format]
-    thread = reader.read(data)
-    require_text(thread.records, name, format, reader.TEXT_FIELD)
     return thread
 
 
