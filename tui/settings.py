@@ -23,13 +23,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
+from store.files import atomic_write
 from themes import DEFAULT_THEME
 
 CONFIG_DIR_ENV = "THREADMARK_CONFIG_DIR"
@@ -132,16 +132,10 @@ def _state_path() -> Path:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write a temp file beside ``path`` and rename it over, so no reader sees half a file."""
+    """Written whole or not at all, so no reader sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as file:
+        file.write(text.encode("utf-8"))
 
 
 def last_thread(state: dict, db_path: Path) -> int | None:
