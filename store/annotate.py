@@ -198,6 +198,46 @@ def note_text(
     return row[0] if row else None
 
 
+def apply_change(
+    db: sqlite3.Connection,
+    annotator: str,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    at: str | None = None,
+) -> bool:
+    """Make one change and journal it, inside the write transaction the caller holds.
+
+    For work of many changes that must be one transaction (a restore, a merge): ``action`` is
+    "tag", "untag", "link", "unlink" or "note", with the payload the journal keeps (see
+    :class:`Event`; a note needs only ``after``).  ``at`` is when the change was first made,
+    kept on the row it makes.  A change that is already so (the tag there, the note the same)
+    does nothing and returns False, so doing the same work twice changes nothing.
+    """
+    if not db.in_transaction:
+        raise RuntimeError("apply_change needs the caller's write transaction (database.write)")
+    span = _span(payload.get("span"))
+    if action in ("tag", "untag"):
+        tagged = _has_tag(db, payload["cluster"], span, payload["tag"], annotator)
+        if tagged == (action == "tag"):
+            return False
+        if action == "tag" and _is_tombstone(db, payload["cluster"]):
+            raise ThreadmarkError("a deleted comment has no text to tag")
+    elif action in ("link", "unlink"):
+        note = _link_note(db, payload, annotator)
+        if (note is not None) == (action == "link"):
+            return False
+        if action == "unlink":
+            payload = {**payload, "note": note}
+    elif action == "note":
+        before = note_text(db, payload["cluster"], annotator, span)
+        if before == payload["after"]:
+            return False
+        payload = {**payload, "before": before}
+    _record_and_apply(db, annotator, action, payload, at)
+    return True
+
+
 def create_tag(
     db: sqlite3.Connection, name: str, annotator: str, *, color: str | None = None
 ) -> Tag:
@@ -260,9 +300,13 @@ def _inverse_payload(event: Event) -> dict[str, Any]:
 
 
 def _record_and_apply(
-    db: sqlite3.Connection, annotator: str, action: str, payload: dict[str, Any]
+    db: sqlite3.Connection,
+    annotator: str,
+    action: str,
+    payload: dict[str, Any],
+    at: str | None = None,
 ) -> None:
-    _apply(db, annotator, action, payload)
+    _apply(db, annotator, action, payload, at)
     _journal(db, annotator, action, payload)
 
 
@@ -273,12 +317,16 @@ def _journal(db: sqlite3.Connection, annotator: str, action: str, payload: dict)
     )
 
 
-def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
-    """Make one change in the tables (the caller holds the transaction and writes the event).
+def _apply(
+    db: sqlite3.Connection, annotator: str, action: str, payload: dict, at: str | None = None
+) -> None:
+    """Make one change in the tables (the caller holds the transaction and writes the event),
+    dated ``at`` (else now).
 
     Adding makes the segments it names; removing drops the segments it leaves unused, and
     removes nothing when a segment it names does not exist.
     """
+    at = at or now()
     adding = action in ("tag", "link") or (action == "note" and payload["after"] is not None)
     if action in ("tag", "untag", "note"):
         cluster = payload["cluster"]
@@ -289,14 +337,14 @@ def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -
             db.execute(
                 "INSERT OR IGNORE INTO annotations "
                 "(cluster_id, segment_id, tag_id, annotator, created_at) VALUES (?, ?, ?, ?, ?)",
-                (cluster, key or None, payload["tag"], annotator, now()),
+                (cluster, key or None, payload["tag"], annotator, at),
             )
         elif adding:
             db.execute(
                 "INSERT INTO notes (cluster_id, segment_id, annotator, text, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cluster_id, coalesce(segment_id, 0), "
                 "annotator) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
-                (cluster, key or None, annotator, payload["after"], now()),
+                (cluster, key or None, annotator, payload["after"], at),
             )
         else:
             table = "annotations" if action == "untag" else "notes"
@@ -324,7 +372,7 @@ def _apply(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -
                     payload["kind"],
                     payload["note"],
                     annotator,
-                    now(),
+                    at,
                 ),
             )
         else:
