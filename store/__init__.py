@@ -5,7 +5,8 @@ A library in its own right (no terminal needed)::
     from store import open_database, import_file, export
     db = open_database("thread.db")
     outcome = import_file(db, Path("thread.json"))
-    export(db, "csv", sys.stdout, outcome.thread_id)
+    export(db, "csv", sys.stdout.buffer, outcome.thread_id)
+    export_file(db, "qdpx", Path("thread.qdpx"), outcome.thread_id)
 
 It never imports textual or rich.
 """
@@ -25,8 +26,11 @@ _EXPORTS = {
     "open_database": "store.database",
     "write": "store.database",
     "ThreadmarkError": "store.errors",
-    "EXPORTERS": "store.exporters",
+    "EXPORT_FORMATS": "store.exporters",
+    "ExportOptions": "store.exporters",
     "export": "store.exporting",
+    "export_file": "store.exporting",
+    "IMPORT_FORMATS": "store.readers",
     "import_file": "store.ingest",
     "prepare": "store.ingest",
     "write_import": "store.ingest",

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from store import add_link, import_file, open_database, set_note
+from store import add_link, import_file, open_database, set_note, toggle_tag
 from tests.conftest import CLI_TIMEOUT
 from tests.environment import clean_env
-from tests.test_cli import EXPORT_FORMATS, assert_bad_input
+from tests.test_cli import BINARY_EXPORTS, TEXT_EXPORTS, assert_bad_input
 from tui.inert import TerminalWriter, for_terminal
 
 pty = pytest.importorskip("pty")
@@ -48,7 +48,8 @@ def live_controls(text: str) -> list[str]:
 
 @pytest.fixture
 def hostile_db(tmp_path: Path) -> Path:
-    """Comments, a link note and a note full of escape sequences, imported exactly."""
+    """Comments, a link note, a note and a coded segment full of escape sequences, imported
+    exactly: every export format has some of them to show."""
     source = tmp_path / "hostile.jsonl"
     rows = [{"id": str(n), "author": f"\x1b[31m{n}", "text": t} for n, t in enumerate(HOSTILE)]
     source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
@@ -57,12 +58,15 @@ def hostile_db(tmp_path: Path) -> Path:
     import_file(db, source)
     add_link(db, 2, 1, "rebuts", "\x1b]52;c;ZXZpbA==\x07", note="\x9b2J")
     set_note(db, 1, "alice", "\x1b]0;PWNED\x07")
+    toggle_tag(db, 1, 1, "alice", (4, 24))  # "the title \x1b]0;PWNED\x07 and"
+    add_link(db, 3, 1, "supports", "alice", source_span=(0, 5), target_span=(4, 24))
     db.close()
     return path
 
 
-def on_terminal(tmp_path: Path, *args: object) -> bytes:
-    """Run the command line with stdout on a pseudo-terminal; the bytes the terminal got.
+def run_on_terminal(tmp_path: Path, *args: object) -> tuple[int, bytes, bytes]:
+    """Run the command line with stdout on a pseudo-terminal: its exit status, the bytes the
+    terminal got, and its stderr.
 
     The terminal is in raw mode, so it passes on exactly what was written ("\\n" is not
     turned into "\\r\\n" on the way).
@@ -87,11 +91,17 @@ def on_terminal(tmp_path: Path, *args: object) -> bytes:
     finally:
         os.close(controller)
     stderr = process.communicate(timeout=CLI_TIMEOUT)[1]
-    assert process.returncode == 0, stderr
-    return bytes(received)
+    return process.returncode, bytes(received), stderr
 
 
-@pytest.mark.parametrize("format", EXPORT_FORMATS)
+def on_terminal(tmp_path: Path, *args: object) -> bytes:
+    """What the terminal got from a command that succeeds."""
+    status, received, stderr = run_on_terminal(tmp_path, *args)
+    assert status == 0, stderr
+    return received
+
+
+@pytest.mark.parametrize("format", TEXT_EXPORTS)
 def test_an_export_to_a_terminal_shows_every_control_as_a_stand_in(
     format, hostile_db, tmp_path, call_cli
 ):
@@ -107,7 +117,28 @@ def test_an_export_to_a_terminal_shows_every_control_as_a_stand_in(
     assert "\u241b]0;PWNED\u2407" in text or "\\u001b]0;PWNED\\u0007" in text
 
 
-@pytest.mark.parametrize("format", EXPORT_FORMATS)
+@pytest.mark.parametrize("format", BINARY_EXPORTS)
+def test_a_binary_export_is_refused_on_a_terminal_and_piped_whole(
+    format, hostile_db, tmp_path, call_cli
+):
+    status, shown, stderr = run_on_terminal(
+        tmp_path, "export", "--db", hostile_db, "--format", format
+    )
+    assert (status, shown) == (2, b"")
+    assert stderr.decode().startswith(f"threadmark: error: {format} is a binary format")
+    target = tmp_path / f"export.{format}"
+    assert call_cli("export", "--db", hostile_db, "--format", format, "-o", target)[0] == 0
+    piped = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "export", "--db", hostile_db, "--format", format],
+        capture_output=True,
+        check=True,
+        env=clean_env(tmp_path, None),
+        cwd=tmp_path,
+    ).stdout
+    assert piped == target.read_bytes()
+
+
+@pytest.mark.parametrize("format", TEXT_EXPORTS)
 def test_an_export_to_a_pipe_or_a_file_keeps_the_exact_text(
     format, hostile_db, tmp_path, run_cli, call_cli
 ):

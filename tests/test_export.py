@@ -4,6 +4,7 @@ and cannot run as a formula, JSON that stays valid whatever the comments hold, a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import errno
 import io
 import json
@@ -11,7 +12,7 @@ import json
 import pytest
 
 from store import (
-    EXPORTERS,
+    EXPORT_FORMATS,
     add_link,
     create_tag,
     export,
@@ -28,9 +29,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def exported(db, format: str, thread_id: int | None = None) -> str:
-    out = io.StringIO(newline="")
+    out = io.BytesIO()
     export(db, format, out, thread_id)
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
 def exported_json(db, thread_id: int | None = None) -> dict:
@@ -307,7 +308,7 @@ def test_exports_keep_the_stable_id_and_add_the_number_the_reader_shows(db, tmp_
 
 
 def test_the_contract_formats_are_registered():
-    assert {"csv", "links-csv", "json", "jsonl"} <= EXPORTERS.keys()
+    assert {"csv", "links-csv", "json", "jsonl"} <= EXPORT_FORMATS.keys()
 
 
 # --- writing a file --------------------------------------------------------------------------
@@ -319,11 +320,12 @@ def test_a_failed_export_leaves_the_old_file_and_no_partial(
     target = tmp_path / "out.csv"
     target.write_text("the previous export\n")
 
-    def disk_full(db, out, thread_id=None):
-        out.write("id,text\r\n1,half a row")
+    def disk_full(db, out, thread_id, options):
+        out.write(b"id,text\r\n1,half a row")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setitem(EXPORTERS, "csv", disk_full)
+    csv = EXPORT_FORMATS["csv"]
+    monkeypatch.setitem(EXPORT_FORMATS, "csv", dataclasses.replace(csv, write=disk_full))
     returncode, stdout, stderr = call_cli(
         "export", "--db", seeded_db, "--format", "csv", "-o", target
     )
@@ -362,3 +364,27 @@ def test_near_duplicate_wording_survives_export_and_reimport(open_db, tmp_path):
         (original, None),
         (variant, "near"),
     ]
+
+
+def test_a_file_is_written_whole_with_the_usual_permissions_or_not_at_all(tmp_path):
+    from store.files import atomic_write
+
+    target = tmp_path / "out.bin"
+    with atomic_write(target) as file:
+        file.write(b"whole")
+        assert not target.exists()  # nothing there until it is all written
+    assert target.read_bytes() == b"whole"
+    assert target.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    with pytest.raises(KeyboardInterrupt), atomic_write(target) as file:
+        file.write(b"half")
+        raise KeyboardInterrupt
+    assert target.read_bytes() == b"whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def current_umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -113,9 +113,9 @@ def annotate(db: sqlite3.Connection, marks: dict[str, str]) -> None:
 
 
 def exported(db: sqlite3.Connection, format: str) -> str:
-    out = io.StringIO(newline="")
+    out = io.BytesIO()
     export(db, format, out)
-    return out.getvalue()
+    return out.getvalue().decode("utf-8")
 
 
 def cell(value: object) -> str:

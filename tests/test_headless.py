@@ -25,7 +25,7 @@ print(json.dumps({"modules": names, "ui": loaded}))
 SCRIPT = """
 import io, json, sys
 from pathlib import Path
-from store import (add_link, export, import_file, open_database, set_note, thread_stats,
+from store import (add_link, export_file, import_file, open_database, set_note, thread_stats,
                    toggle_tag, undo)
 
 seed, db_path, out_dir = map(Path, sys.argv[1:4])
@@ -37,8 +37,7 @@ add_link(db, 2, 1, "rebuts", "script", note="scripted")
 set_note(db, 1, "script", "a note")
 undo(db, "script")  # the note
 for format in ("csv", "links-csv", "json", "jsonl"):
-    with open(out_dir / f"out.{format}", "w", encoding="utf-8", newline="") as out:
-        export(db, format, out, outcome.thread_id)
+    export_file(db, format, out_dir / f"out.{format}", outcome.thread_id)
 db.close()
 loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "rich", "tui"})
 print(json.dumps({"thread": outcome.thread_id, "stats": thread_stats(open_database(db_path)),

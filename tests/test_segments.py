@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from store import (
     add_link,
-    export,
     import_file,
     open_database,
     set_note,
@@ -26,6 +25,7 @@ from store.errors import ThreadmarkError
 from store.segments import unit_label
 from store.sentences import sentences_of
 from tests.conftest import SEED_PATH
+from tests.test_export import exported
 
 FIXTURES = SEED_PATH.parents[1] / "tests" / "fixtures"
 
@@ -178,9 +178,8 @@ def test_exports_carry_segments_with_their_tags_annotators_and_notes(db):
     set_note(db, 5, "alice", "=the claim", span=span)
     add_link(db, 5, 4, "rebuts", "alice", source_span=span, target_span=target)
 
-    out = io.StringIO(newline="")
-    export(db, "json", out, 1)
-    data = json.loads(out.getvalue())
+    out = exported(db, "json", 1)
+    data = json.loads(out)
     comment = next(c for c in data["comments"] if c["id"] == 5)
     assert comment["tags"] == []  # the whole comment's own tags
     (segment,) = comment["segments"]
@@ -197,25 +196,22 @@ def test_exports_carry_segments_with_their_tags_annotators_and_notes(db):
     assert (link["source_start"], link["source_end"]) == span
     assert (link["target_start"], link["target_end"]) == target
 
-    out = io.StringIO(newline="")
-    export(db, "jsonl", out, 1)
-    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    out = exported(db, "jsonl", 1)
+    lines = [json.loads(line) for line in out.splitlines()]
     line = next(c for c in lines if c["id"] == 5)
     assert line["segments"] == comment["segments"]
     (own,) = [link for link in line["links"] if link["kind"] == "rebuts"]  # its links, ends too
     assert (own["source_unit"], own["target_unit"], own["target_start"]) == ("#5.1", "#4.2", 111)
 
-    out = io.StringIO(newline="")
-    export(db, "segments-csv", out, 1)
-    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    out = exported(db, "segments-csv", 1)
+    rows = list(csv.DictReader(io.StringIO(out)))
     assert [(r["id"], r["unit"], r["tags"], r["annotators"], r["note"]) for r in rows] == [
         ("4", "#4.2", "", "", ""),  # linked, not tagged
         ("5", "#5.1", "claim;evidence", "alice;bob", "'=the claim"),  # formula neutralised
     ]
 
-    out = io.StringIO(newline="")
-    export(db, "links-csv", out, 1)
-    edge = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["kind"] == "rebuts")
+    out = exported(db, "links-csv", 1)
+    edge = next(r for r in csv.DictReader(io.StringIO(out)) if r["kind"] == "rebuts")
     assert edge["source_text"] == segment["text"]  # the units' words
 
 
@@ -253,9 +249,8 @@ def test_any_range_of_a_hostile_comment_is_tagged_and_exported_exactly(hostile_d
     start = data.draw(st.integers(0, len(text) - 1))
     end = data.draw(st.integers(start + 1, len(text)))
     toggle_tag(db, cluster_id, CLAIM, "alice", (start, end))
-    out = io.StringIO(newline="")
-    export(db, "json", out)
-    comment = next(c for c in json.loads(out.getvalue())["comments"] if c["id"] == cluster_id)
+    out = exported(db, "json")
+    comment = next(c for c in json.loads(out)["comments"] if c["id"] == cluster_id)
     assert [s["text"] for s in comment["segments"]] == [text[start:end]]
     toggle_tag(db, cluster_id, CLAIM, "alice", (start, end))
     assert segments(db) == []

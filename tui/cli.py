@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import platformdirs
 
 from store.errors import ThreadmarkError
-from tui.inert import TerminalWriter, inert
+from tui.inert import TerminalBytes, inert
 from tui.wording import plural
 
 if TYPE_CHECKING:
@@ -135,9 +135,14 @@ def reader_parser() -> ArgumentParser:
 
 def import_parser() -> ArgumentParser:
     from store.ingest import DEFAULT_FOLD, DEFAULT_THRESHOLD, FOLD_MODES
-    from store.readers import FORMATS, SPLITS
+    from store.readers import FORMATS, IMPORT_FORMATS, SPLITS
 
-    parser = ArgumentParser(prog="threadmark import", description="Import threads.")
+    parser = ArgumentParser(
+        prog="threadmark import",
+        description="Import threads.",
+        epilog=_formats_epilog(IMPORT_FORMATS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     _add_db(parser)
     parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
@@ -191,14 +196,28 @@ def stats_parser() -> ArgumentParser:
 
 
 def export_parser() -> ArgumentParser:
-    from store.exporters import EXPORTERS
+    from store.exporters import EXPORT_FORMATS
 
-    parser = ArgumentParser(prog="threadmark export", description="Export comments or links.")
+    parser = ArgumentParser(
+        prog="threadmark export",
+        description="Export a thread (or all) with its tags, segments, notes and links.",
+        epilog=_formats_epilog(EXPORT_FORMATS.values()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _add_db(parser)
     _add_thread(parser)
-    parser.add_argument("--format", required=True, choices=tuple(EXPORTERS))
+    parser.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
+    parser.add_argument(
+        "--annotator",
+        help="only this annotator's tags, notes and links (the gold layer: --annotator gold)",
+    )
     parser.add_argument("-o", "--output", default="-", help="output file, - for stdout")
     return parser
+
+
+def _formats_epilog(formats) -> str:
+    """The formats a command reads or writes, each with its one line, for ``--help``."""
+    return "formats:\n" + "\n".join(f"  {f.name:<13} {f.description}" for f in formats)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -346,16 +365,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from store.database import open_for_reading
-    from store.exporting import export
+    from store.exporters import EXPORT_FORMATS, ExportOptions
+    from store.exporting import export, export_file
 
+    format = EXPORT_FORMATS[args.format]
+    to_stdout = args.output == "-"
+    if to_stdout and format.binary and sys.stdout.isatty():
+        raise ThreadmarkError(
+            f"{format.name} is a binary format: write it to a file with -o, or pipe it"
+        )
     db = open_for_reading(args.db)
     _check_thread(db, args.thread)
-    if args.output == "-":
-        # The same bytes as -o FILE, whatever the locale or PYTHONIOENCODING says; but a
-        # terminal would run the escape sequences in comments, so it is shown them inertly.
-        sys.stdout.reconfigure(encoding="utf-8", newline="")
-        out = TerminalWriter(sys.stdout) if sys.stdout.isatty() else sys.stdout
-        export(db, args.format, out, args.thread)
+    options = ExportOptions(annotator=args.annotator)
+    if to_stdout:
+        # The same bytes as -o FILE; but a terminal would run the escape sequences in
+        # comments, so it is shown them inertly.
+        sys.stdout.flush()
+        out = TerminalBytes(sys.stdout) if sys.stdout.isatty() else sys.stdout.buffer
+        export(db, format.name, out, args.thread, options)
         out.flush()
         return 0
     target = Path(args.output)
@@ -363,17 +390,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise ThreadmarkError(f"-o {args.output!r} is not a file name")
     if _same_file(target, args.db):
         raise ThreadmarkError(f"-o {target} is the database itself; choose another file")
-    partial = target.with_name(target.name + ".partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            export(db, args.format, out, args.thread)
-        partial.replace(target)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise ThreadmarkError(f"cannot write {target}: {error.strerror}") from None
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+    export_file(db, format.name, target, args.thread, options)
     _say(f"wrote {target}")
     return 0
 

@@ -14,7 +14,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from store.exporters import EXPORTERS
+from store.exporters import EXPORT_FORMATS
 from store.queries import RowFilter, list_threads
 from tui.inert import inert, one_line
 
@@ -69,8 +69,9 @@ class ReaderCommands(Provider):
                     "",
                 )
             )
-        for name in EXPORTERS:
-            commands.append((f"Export as {name}", partial(screen.action_export, name), ""))
+        for format in EXPORT_FORMATS.values():
+            export_it = partial(screen.action_export, format.name)
+            commands.append((f"Export as {format.name}", export_it, format.description))
         for thread in list_threads(self.app.db):
             if thread.id != screen.thread_id:
                 open_it = partial(self.app.switch_thread, thread.id)

@@ -9,6 +9,7 @@ screen and wherever the command line writes to a terminal.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from typing import TextIO
@@ -123,6 +124,25 @@ class TerminalWriter:
         self._terminal.write(for_terminal(self._held))
         self._held = ""
         self._terminal.flush()
+
+
+class TerminalBytes:
+    """A binary stream of UTF-8 that a terminal is shown through :class:`TerminalWriter`.
+
+    Bytes are decoded as they come: a character split across two writes is kept whole.
+    """
+
+    def __init__(self, terminal: TextIO) -> None:
+        self._text = TerminalWriter(terminal)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def write(self, data: bytes) -> int:
+        self._text.write(self._decoder.decode(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self._text.write(self._decoder.decode(b"", final=True))
+        self._text.flush()
 
 
 def _without_invisibles(text: str) -> str:

@@ -16,8 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.exporters.options import EVERYONE, ExportOptions
 from store.segments import unit_label
 from store.sql import CODEBOOK_ORDER, in_thread
+
+# The condition that keeps one annotator's rows (``:annotator``), or everyone's when it is null.
+BY_ANNOTATOR = "(:annotator IS NULL OR {}.annotator = :annotator)"
 
 # What every export says of a link: both ends by stable id, by number in the thread, and as
 # the unit linked ("#5.1"), with the segment's range when an end is one (else null).
@@ -139,8 +143,11 @@ def tag_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
     )
 
 
-def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[str, Any]]:
-    """Every link whose source is in the thread, people's and the import's, oldest first.
+def link_rows(
+    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions = EVERYONE
+) -> Iterator[dict[str, Any]]:
+    """Every link whose source is in the thread, people's (or the chosen annotator's) and the
+    import's, oldest first.
 
     ``source_text`` and ``target_text`` are the units' words: a segment's, or the comment's.
     """
@@ -154,8 +161,9 @@ def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[st
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
         "LEFT JOIN segments ss ON ss.id = l.source_segment "
         "LEFT JOIN segments ts ON ts.id = l.target_segment "
-        f"WHERE {in_thread('s.thread_id', thread_id)} ORDER BY l.id",
-        {"thread": thread_id},
+        f"WHERE {in_thread('s.thread_id', thread_id)} "
+        f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) ORDER BY l.id",
+        {"thread": thread_id, "annotator": options.annotator},
     ):
         for end in ("source", "target"):
             span = (
@@ -169,16 +177,16 @@ def link_rows(db: sqlite3.Connection, thread_id: int | None) -> Iterator[dict[st
 
 
 def export_comments(
-    db: sqlite3.Connection, thread_id: int | None = None
+    db: sqlite3.Connection, thread_id: int | None = None, options: ExportOptions = EVERYONE
 ) -> Iterator[ExportComment]:
     """Unique comments in thread order, each with occurrences, annotations, notes and links."""
-    args = {"thread": thread_id}
+    args = {"thread": thread_id, "annotator": options.annotator}
     annotations = _grouped(
         db,
         "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
         "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
         f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-        f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
+        f"AND {BY_ANNOTATOR.format('a')} ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
         args,
     )
     notes = _grouped(
@@ -186,13 +194,13 @@ def export_comments(
         "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
         "JOIN clusters c ON c.id = n.cluster_id "
         f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-        "ORDER BY n.cluster_id, n.annotator",
+        f"AND {BY_ANNOTATOR.format('n')} ORDER BY n.cluster_id, n.annotator",
         args,
     )
-    segments = _segments(db, thread_id)
+    segments = _segments(db, args)
     links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     links_from: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for link in link_rows(db, thread_id):
+    for link in link_rows(db, thread_id, options):
         links_from[link["source"]].append({key: link[key] for key in LINK_FIELDS})
         targets = links_out[link["source"]][link["kind"]]
         if link["target"] not in targets:
@@ -252,14 +260,22 @@ def export_comments(
 
 
 def _segments(
-    db: sqlite3.Connection, thread_id: int | None
+    db: sqlite3.Connection, args: dict[str, Any]
 ) -> dict[int, dict[tuple[int, int], tuple[list[dict[str, str]], list[dict[str, str]]]]]:
-    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes)}}``."""
+    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes)}}``; with an
+    annotator chosen, the segments that annotator tagged, noted or linked."""
+    thread_id = args["thread"]
     found: dict[int, dict[tuple[int, int], tuple[list, list]]] = defaultdict(dict)
     for cluster_id, start, end in db.execute(
         "SELECT s.cluster_id, s.start, s.end FROM segments s "
-        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)}",
-        {"thread": thread_id},
+        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
+        "AND (:annotator IS NULL "
+        "OR EXISTS (SELECT 1 FROM annotations a WHERE a.segment_id = s.id "
+        "AND a.annotator = :annotator) "
+        "OR EXISTS (SELECT 1 FROM notes n WHERE n.segment_id = s.id AND n.annotator = :annotator) "
+        "OR EXISTS (SELECT 1 FROM links l WHERE s.id IN (l.source_segment, l.target_segment) "
+        "AND l.annotator = :annotator))",
+        args,
     ):
         found[cluster_id][(start, end)] = ([], [])
     for row in _dict_rows(
@@ -267,16 +283,18 @@ def _segments(
         "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
         "FROM annotations a JOIN segments s ON s.id = a.segment_id JOIN tags t ON t.id = a.tag_id "
         f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
+        f"AND {BY_ANNOTATOR.format('a')} "
         f"ORDER BY s.cluster_id, s.start, s.end, {CODEBOOK_ORDER}, a.annotator",
-        {"thread": thread_id},
+        args,
     ):
         found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][0].append(row)
     for row in _dict_rows(
         db,
         "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at FROM notes n "
         "JOIN segments s ON s.id = n.segment_id JOIN clusters c ON c.id = s.cluster_id "
-        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY n.annotator",
-        {"thread": thread_id},
+        f"WHERE {in_thread('c.thread_id', thread_id)} AND {BY_ANNOTATOR.format('n')} "
+        "ORDER BY n.annotator",
+        args,
     ):
         found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][1].append(row)
     return found

@@ -14,6 +14,7 @@ from store.exporters.comments import (
     tag_rows,
     thread_rows,
 )
+from store.exporters.options import ExportOptions
 
 
 def comment_object(comment: ExportComment) -> dict[str, Any]:
@@ -53,21 +54,25 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
-def write_json(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+def write_json(
+    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+) -> None:
     """One object: ``threads``, ``tags``, ``comments`` and ``links``."""
     out.write('{"threads": ' + _dumps(thread_rows(db, thread_id)))
     out.write(',\n"tags": ' + _dumps(tag_rows(db)))
     out.write(',\n"comments": [')
-    for n, comment in enumerate(export_comments(db, thread_id)):
+    for n, comment in enumerate(export_comments(db, thread_id, options)):
         out.write(("\n" if n == 0 else ",\n") + _dumps(comment_object(comment)))
     out.write('\n],\n"links": [')
-    for n, link in enumerate(link_rows(db, thread_id)):
+    for n, link in enumerate(link_rows(db, thread_id, options)):
         fields = {key: link[key] for key in LINK_FIELDS}
         out.write(("\n" if n == 0 else ",\n") + _dumps(fields))
     out.write("\n]}\n")
 
 
-def write_jsonl(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+def write_jsonl(
+    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+) -> None:
     """One unique comment per line, the shape of ``json``'s ``comments`` entries."""
-    for comment in export_comments(db, thread_id):
+    for comment in export_comments(db, thread_id, options):
         out.write(_dumps(comment_object(comment)) + "\n")

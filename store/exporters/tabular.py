@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any, TextIO
 
 from store.exporters.comments import LINK_FIELDS, export_comments, link_rows
+from store.exporters.options import ExportOptions
 from store.schema import LINK_KINDS
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,10 +59,12 @@ def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
     return writer
 
 
-def write_comments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+def write_comments_csv(
+    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+) -> None:
     """One row per unique comment; link targets and tags joined with ``;``."""
     writer = _writer(out, COMMENT_COLUMNS)
-    for comment in export_comments(db, thread_id):
+    for comment in export_comments(db, thread_id, options):
         targets = {
             kind: ";".join(str(target) for target in comment.links_out.get(kind, []))
             for kind in LINK_KINDS
@@ -83,18 +86,22 @@ def write_comments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | Non
         writer.writerow([neutralise(value) for value in row])
 
 
-def write_links_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+def write_links_csv(
+    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+) -> None:
     """One row per link, with both comments' text so the edge list reads on its own."""
     writer = _writer(out, LINK_COLUMNS)
-    for link in link_rows(db, thread_id):
+    for link in link_rows(db, thread_id, options):
         writer.writerow([neutralise(link[column]) for column in LINK_COLUMNS])
 
 
-def write_segments_csv(db: sqlite3.Connection, out: TextIO, thread_id: int | None = None) -> None:
+def write_segments_csv(
+    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+) -> None:
     """One row per segment people tagged, noted or linked: its comment (id and number), its
     range and words, and its tags and their annotators joined with ``;``."""
     writer = _writer(out, SEGMENT_COLUMNS)
-    for comment in export_comments(db, thread_id):
+    for comment in export_comments(db, thread_id, options):
         for segment in comment.segments:
             annotators = dict.fromkeys(a["annotator"] for a in segment.annotations)
             row = (

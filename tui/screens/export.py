@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import threading
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from rich.text import Text
 from textual import on, work
@@ -18,8 +17,8 @@ from textual.widgets.option_list import Option
 
 from store.database import open_database
 from store.errors import ThreadmarkError
-from store.exporters import EXPORTERS, FILE_SUFFIXES
-from store.exporting import export
+from store.exporters import EXPORT_FORMATS, ExportFormat
+from store.exporting import export_file
 from tui.inert import inert
 from tui.screens.dialog import Dialog
 
@@ -27,7 +26,12 @@ from tui.screens.dialog import Dialog
 def default_file_name(title: str, format: str) -> str:
     """A file name from the thread title: safe characters only, the format's suffix."""
     stem = re.sub(r"[^\w.-]+", "-", title.casefold()).strip("-.")[:60] or "thread"
-    return stem + FILE_SUFFIXES[format]
+    return stem + EXPORT_FORMATS[format].suffix
+
+
+def _format_line(format: ExportFormat) -> Text:
+    """A format in the list: its name, then what it is for, dimmed."""
+    return Text.assemble((f"{format.name:<13}", "bold"), (format.description, "dim"))
 
 
 class ExportDialog(Dialog[Path]):
@@ -54,7 +58,13 @@ class ExportDialog(Dialog[Path]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Export this thread as")
-            yield OptionList(*[Option(name, id=name) for name in EXPORTERS], id="export-formats")
+            yield OptionList(
+                *[
+                    Option(_format_line(format), id=format.name)
+                    for format in EXPORT_FORMATS.values()
+                ],
+                id="export-formats",
+            )
             yield Label("to file")
             yield Input(default_file_name(self.title_text, self.initial_format), id="export-path")
             yield Label(id="export-target")
@@ -62,7 +72,7 @@ class ExportDialog(Dialog[Path]):
 
     def on_mount(self) -> None:
         formats = self.query_one(OptionList)
-        formats.highlighted = list(EXPORTERS).index(self.initial_format)
+        formats.highlighted = list(EXPORT_FORMATS).index(self.initial_format)
         formats.focus()
         self._show_target()
 
@@ -118,21 +128,17 @@ class ExportDialog(Dialog[Path]):
     @work(thread=True, exclusive=True)
     def _export(self, format: str, path: Path) -> None:
         """Runs off the UI thread; a partial file is removed if it fails or is cancelled."""
-        partial = path.with_name(path.name + ".partial")
         try:
             db = open_database(self.db_path, create=False)
             try:
-                with partial.open("w", encoding="utf-8", newline="") as file:
-                    export(db, format, _Watched(file, self), self.thread_id)
+                export_file(
+                    db, format, path, self.thread_id, watch=lambda file: _Watched(file, self)
+                )
             finally:
                 db.close()
-            partial.replace(path)
         except ExportCancelled:
-            partial.unlink(missing_ok=True)
             return
         except (OSError, ThreadmarkError) as error:
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
             message = getattr(error, "strerror", None) or str(error)
             self.app.call_from_thread(self._failed, f"Export failed: {message}")
             return
@@ -165,17 +171,17 @@ class _Watched:
 
     REPORT_EVERY = 1 << 20
 
-    def __init__(self, file: TextIO, dialog: ExportDialog) -> None:
+    def __init__(self, file: BinaryIO, dialog: ExportDialog) -> None:
         self.file = file
         self.dialog = dialog
         self.written = 0
         self.reported = 0
 
-    def write(self, text: str) -> int:
+    def write(self, data: bytes) -> int:
         if self.dialog.cancelled.is_set():
             raise ExportCancelled
-        self.written += len(text)
+        self.written += len(data)
         if self.written - self.reported >= self.REPORT_EVERY:
             self.reported = self.written
             self.dialog.app.call_from_thread(self.dialog._show_progress, self.written)
-        return self.file.write(text)
+        return self.file.write(data)
