@@ -106,6 +106,10 @@ def open_database(
     return conn
 
 
+class OlderSchema(ThreadmarkError):
+    """A database from an older threadmark, which only a connection that may write upgrades."""
+
+
 class ReadOnlyDatabase(ThreadmarkError):
     """The database, its directory or a file SQLite keeps beside it cannot be written."""
 
@@ -120,6 +124,23 @@ def open_for_reading(path: Path | str) -> sqlite3.Connection:
         return open_database(path, create=False)
     except ReadOnlyDatabase:
         return open_database(path, read_only=True)
+
+
+def copy_database(path: Path | str, target: Path) -> None:
+    """Copy the database at ``path`` (with what its -wal holds) to a new file ``target``,
+    writing nothing beside ``path`` (see :func:`_connect`)."""
+    source = _connect(Path(path).resolve(), create=False, read_only=True)
+    copy = sqlite3.connect(target)
+    try:
+        source.execute("PRAGMA query_only = ON")
+        source.backup(copy)
+    except sqlite3.Error as error:
+        raise database_error(path, error) or ThreadmarkError(
+            f"{path} is not a threadmark database ({error})"
+        ) from None
+    finally:
+        copy.close()
+        source.close()
 
 
 def database_error(path: Path | str, error: sqlite3.Error) -> ThreadmarkError | None:
@@ -348,7 +369,7 @@ def _refuse_older_schema(path: Path, version: int) -> None:
     if version == 0:
         raise ThreadmarkError(f"no database at {path} (import a thread first)")
     if version < SCHEMA_VERSION:
-        raise ThreadmarkError(
+        raise OlderSchema(
             f"{path} has threadmark's schema {version}, older than this one's "
             f"{SCHEMA_VERSION}; opening it for writing upgrades it"
         )

@@ -43,6 +43,10 @@ Progress = Callable[[str, int, int], None]
 # flip ("this is legal now" and "this is illegal now" score 94), and replies of three words or
 # fewer ("same here lol") say too little to call two of them one comment.  A quote shorter
 # than this is not matched either: it would be found in too many comments.
+# What an import folds by unless told otherwise: fuzz.ratio at 90, and one author's repeats only.
+DEFAULT_THRESHOLD = 90.0
+FOLD_MODES = ("by-author", "across-authors")
+DEFAULT_FOLD = "by-author"
 SHORT_TEXT_CHARS = 20
 SHORT_TEXT_WORDS = 4
 

@@ -18,15 +18,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from store.database import now, write
-from store.dedup import Folding, Progress, fold
+from store.dedup import DEFAULT_FOLD, DEFAULT_THRESHOLD, FOLD_MODES, Folding, Progress, fold
 from store.errors import ThreadmarkError
 from store.files import special_kind
+from store.merging import MergeReport, document_from_export, merge_document
 from store.readers import read_bytes
 from store.records import CommentRecord, ParsedThread, ReadOptions
 
-DEFAULT_THRESHOLD = 90.0
-FOLD_MODES = ("by-author", "across-authors")
-DEFAULT_FOLD = "by-author"
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _RECORD_TEXT_FIELDS = ("text", "platform_id", "parent_id", "author", "created_at")
 # A source is read whole, and reading and folding it peaks at about 7 times its size in
@@ -43,7 +41,7 @@ class PreparedImport:
     source: str
     sha256: str
     parsed: ParsedThread
-    folding: Folding
+    folding: Folding | None  # None for a threadmark export, which is restored as it was
     threshold: float
     fold_mode: str
     title: str
@@ -53,6 +51,7 @@ class PreparedImport:
 class ImportOutcome:
     thread_id: int
     created: bool  # False when the same file (same sha256) was already imported
+    restored: MergeReport | None = None  # what a threadmark export brought in
 
 
 def file_sha256(path: Path) -> str:
@@ -143,12 +142,14 @@ def prepare(
     data = read_source(path)
     parsed = read_bytes(data, path.name, format, options)
     _replace_lone_surrogates(parsed)
-    folding = fold(
-        parsed.records,
-        threshold,
-        across_authors=fold_mode == "across-authors",
-        progress=progress,
-    )
+    folding = None
+    if parsed.document is None:
+        folding = fold(
+            parsed.records,
+            threshold,
+            across_authors=fold_mode == "across-authors",
+            progress=progress,
+        )
     return PreparedImport(
         source=path.name,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -208,6 +209,11 @@ def _store(
     existing = thread_with_sha256(db, prepared.sha256)
     if existing is not None:
         return ImportOutcome(existing, created=False)
+    if prepared.parsed.document is not None:
+        document = document_from_export(prepared.parsed.document, prepared.source)
+        report = merge_document(db, document, prepared.source)
+        first = (report.threads_added + report.threads_matched)[0]
+        return ImportOutcome(first, created=report.changed, restored=report)
     thread_id = db.execute(
         "INSERT INTO threads (title, source, format, sha256, threshold, fold, imported_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",

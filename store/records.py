@@ -35,6 +35,9 @@ class ParsedThread:
     records: list[CommentRecord] = field(default_factory=list)
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # A threadmark export is restored as it was, with its codes, rather than folded again:
+    # the parsed document (see store.merging).
+    document: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)

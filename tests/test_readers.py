@@ -384,7 +384,7 @@ def test_jsonl():
 # --- threadmark's own export --------------------------------------------------------------
 
 
-def test_threadmark_export_reads_every_occurrence_of_the_first_thread_in_position_order():
+def test_threadmark_export_reads_every_occurrence_of_each_thread_in_position_order():
     thread = read_fixture("export.json")
     assert thread.format == "threadmark"
     assert thread.title == "AI and copyright"
@@ -392,9 +392,11 @@ def test_threadmark_export_reads_every_occurrence_of_the_first_thread_in_positio
         "The first comment.",
         "deleted by creator",
         "The first comment.",
+        "A comment of the other thread.",
     ]
-    assert tree(thread) == [("a1", None), ("a2", "a1"), ("a1", None)]
-    assert [r.is_tombstone for r in thread.records] == [False, True, False]
+    assert tree(thread) == [("a1", None), ("a2", "a1"), ("a1", None), (None, None)]
+    assert [r.is_tombstone for r in thread.records] == [False, True, False, False]
+    assert thread.document["threads"][1]["title"] == "Another thread"  # restored whole
 
 
 # --- HTML and times -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from tui.wording import plural
 
 if TYPE_CHECKING:
     from store.ingest import PreparedImport
+    from store.merging import MergeReport
     from store.records import ReadOptions
 
 EXIT_BAD_INPUT = 2
@@ -220,6 +221,19 @@ def _formats_epilog(formats) -> str:
     return "formats:\n" + "\n".join(f"  {f.name:<13} {f.description}" for f in formats)
 
 
+def merge_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="threadmark merge",
+        description=(
+            "Bring another threadmark database's threads, segments, tags, notes and links "
+            "into this one: nothing lost, nothing doubled; merging twice changes nothing."
+        ),
+    )
+    parser.add_argument("other", type=Path, metavar="OTHER.db")
+    _add_db(parser)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -297,7 +311,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             _say(f"threadmark: error: {outcome}; skipped")
         elif isinstance(outcome, int):
             _already_imported(path, outcome)
-        elif (written := next(stored)).created:
+        elif (written := next(stored)).restored is not None:
+            _report_restore(path, written.restored)
+        elif written.created:
             _report_import(path, outcome, written.thread_id)
         else:
             _already_imported(path, written.thread_id)
@@ -336,6 +352,13 @@ def _report_import(path: Path, prepared: PreparedImport, thread_id: int) -> None
         f"imported {path} as thread {thread_id}: {plural(records, 'comment')} "
         f"({prepared.parsed.format}), {folded:,} folded into earlier ones"
     )
+
+
+def _report_restore(path: Path, report: MergeReport, verb: str = "restored") -> None:
+    """What a threadmark export (or a merged database) brought in, and what it left out."""
+    for problem in report.problems:
+        _say(f"threadmark: warning: {path}: {problem}")
+    _say(f"{verb} {path}: {report.summary()}")
 
 
 def _already_imported(path: Path, thread_id: int) -> None:
@@ -395,6 +418,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from store.database import open_database
+    from store.merging import merge_database, other_database
+
+    if _same_file(args.other, args.db):
+        raise ThreadmarkError(f"{args.other} is the database itself; merge another one")
+    if not args.other.exists():
+        raise ThreadmarkError(f"{args.other}: no such database")
+    with other_database(args.other) as other:
+        report = merge_database(open_database(args.db), other, str(args.other))
+    _report_restore(args.other, report, verb="merged")
+    return 0
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and a.samefile(b)
@@ -413,6 +450,7 @@ SUBCOMMANDS = {
     "import": (import_parser, cmd_import),
     "stats": (stats_parser, cmd_stats),
     "export": (export_parser, cmd_export),
+    "merge": (merge_parser, cmd_merge),
 }
 
 if __name__ == "__main__":

@@ -55,6 +55,10 @@ class ExportComment:
     author: str | None
     created_at: str | None
     tombstone: bool
+    parent: int | None = None  # the comment it replies to, by id
+    depth: int = 0
+    folded: str | None = None  # how its repeats were folded: identity, exact or near
+    same_text: int | None = None  # the first comment by others with the same words, by id
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     annotations: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
@@ -125,7 +129,7 @@ def thread_rows(db: sqlite3.Connection, thread_id: int | None) -> list[dict[str,
         dict(row)
         for row in _dict_rows(
             db,
-            "SELECT id, title, source, format, sha256, imported_at FROM threads "
+            "SELECT id, title, source, format, sha256, threshold, fold, imported_at FROM threads "
             f"WHERE {in_thread('id', thread_id)} ORDER BY id",
             {"thread": thread_id},
         )
@@ -219,11 +223,13 @@ def export_comments(
     pending = occurrences.fetchone()
     clusters = db.execute(
         "SELECT c.id, c.seq, c.thread_id, o.position, c.text, c.author, o.created_at, "
-        "c.is_tombstone FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
+        "c.is_tombstone, c.parent_cluster_id, c.depth, c.folded, c.text_group "
+        "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
     )
-    for cluster_id, number, thread, position, text, author, created_at, tombstone in clusters:
+    for row in clusters:
+        cluster_id, number, thread, position, text, author, created_at, tombstone = row[:8]
         comment = ExportComment(
             id=cluster_id,
             number=number,
@@ -233,6 +239,10 @@ def export_comments(
             author=author,
             created_at=created_at,
             tombstone=bool(tombstone),
+            parent=row[8],
+            depth=row[9],
+            folded=row[10],
+            same_text=row[11],
             annotations=annotations.get(cluster_id, []),
             notes=notes.get(cluster_id, []),
             links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},

@@ -1,8 +1,9 @@
 """threadmark's own JSON export, read back in (``threadmark export --format json``).
 
-Each exported comment lists its occurrences; every occurrence becomes a record again, in the
-order of its position, so a round trip keeps the source's repeats and numbering.  Only the
-first thread of a multi-thread export is read.
+Such a file is a backup: the import restores it whole, with its clusters, segments, codes and
+links (see store.merging), rather than folding it again.  The records are every occurrence
+of every thread, in the order of their positions, so that the counts of the import's report
+and the checks on the file are those of any other source.
 """
 
 from __future__ import annotations
@@ -23,20 +24,22 @@ def matches(data: object) -> bool:
 
 def read(data: object) -> ParsedThread:
     data = mapping(data)
-    thread = next(iter(objects(data.get("threads"))), {})
-    thread_id = thread.get("id")
+    threads = objects(data.get("threads"))
     occurrences = [
         (occurrence, comment)
         for comment in objects(data.get("comments"))
-        if thread_id is None or comment.get("thread") == thread_id
         for occurrence in objects(comment.get("occurrences"))
     ]
-    occurrences.sort(key=lambda pair: _position(pair[0]))
+    occurrences.sort(key=lambda pair: (str(pair[1].get("thread")), _position(pair[0])))
     times = Times()
     records = [_record(occurrence, comment, times) for occurrence, comment in occurrences]
-    title = as_text(thread.get("title"))
+    title = as_text(threads[0].get("title")) if threads else None
     return ParsedThread(
-        format="threadmark", records=records, title=title, warnings=times.warnings()
+        format="threadmark",
+        records=records,
+        title=title,
+        warnings=times.warnings(),
+        document=data,
     )
 
 
