@@ -47,6 +47,7 @@ from store.database import (
 )
 from store.dedup import DEFAULT_FOLD, DEFAULT_THRESHOLD
 from store.errors import ThreadmarkError
+from store.readers.common import Times
 from store.schema import HUMAN_LINK_KINDS, LINK_KINDS
 from store.segments import Span
 
@@ -148,6 +149,7 @@ def merge_document(db: sqlite3.Connection, document: Document, name: str) -> Mer
             merge.link(link)
     except (KeyError, TypeError, ValueError, IndexError, sqlite3.IntegrityError) as error:
         raise ThreadmarkError(f"{name}: not a consistent threadmark export ({error!r})") from None
+    merge.report.problems += merge.times.warnings()
     return merge.report
 
 
@@ -167,6 +169,7 @@ class _Merge:
         self.matches: dict[int, tuple[dict[str, int], dict[int, int]]] = {}
         self.last_cluster = _max_id(db, "clusters")
         self.last_comment = _max_id(db, "comments")
+        self.times = Times()  # comment times as any import reads them
 
     # --- the codebook ------------------------------------------------------------------
 
@@ -354,7 +357,7 @@ class _Merge:
                     _optional(occurrence.get("platform_id"), "a platform id"),
                     _optional(occurrence.get("parent_platform_id"), "a platform id"),
                     _optional(occurrence.get("author", comment.get("author")), "an author"),
-                    _optional(occurrence.get("created_at"), "a time"),
+                    self.times.iso_utc(occurrence.get("created_at")),
                     _words(occurrence.get("text", text), "an occurrence's text"),
                     int(tombstone),
                     None if n == 0 else folded,

@@ -395,7 +395,7 @@ def _jsonl_with_times(times: list[object]) -> bytes:
         ("l.json", _lemmy_with_times(BAD_TIMES), 8),
         ("h.json", _hn_with_times([float("inf"), 1e300, "yesterday"]), 7),
         ("m.json", _mastodon_with_times(BAD_TIMES), 4),
-        ("e.json", _export_with_times(BAD_TIMES), 3),
+        ("e.json", _export_with_times(BAD_TIMES), 4),
         ("t.csv", _csv_with_times(BAD_TIMES), 4),
         ("t.jsonl", _jsonl_with_times(BAD_TIMES), 4),
     ],
