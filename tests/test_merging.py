@@ -122,7 +122,7 @@ def test_merge_brings_in_another_annotators_codes_and_reports_codebook_conflicts
     import_file(db, seed_path)  # the same source file: the same thread
     annotate(db, "bob")
     db.execute("UPDATE tags SET color = '#000000' WHERE id = ?", (CLAIM,))
-    mine = create_tag(db, "bob's tag", "bob")  # takes hotkey 0? no: the next free one
+    mine = create_tag(db, "bob's tag", "bob")
     toggle_tag(db, 7, mine.id, "bob")
     db.close()
     untouched = fingerprint(theirs)
@@ -142,8 +142,11 @@ def test_merge_brings_in_another_annotators_codes_and_reports_codebook_conflicts
         ("claim", "alice"),
         ("claim", "bob"),
     ]
-    rebuts = [(link["annotator"], link["source_unit"], link["target_unit"]) for link in data["links"]
-              if link["kind"] == "rebuts"]  # fmt: skip
+    rebuts = [
+        (link["annotator"], link["source_unit"], link["target_unit"])
+        for link in data["links"]
+        if link["kind"] == "rebuts"
+    ]
     assert rebuts == [("alice", "#5.1", "#4.2"), ("bob", "#5.1", "#4.2")]
     assert {tag["name"]: tag["color"] for tag in data["tags"]}["claim"] != "#000000"
     assert "bob's tag" in data["comments"][6]["tags"]
