@@ -26,16 +26,43 @@ import platformdirs
 import pytest
 
 from store import add_link, open_database, set_note, toggle_tag
-from store.exporters import EXPORT_FORMATS
+from store.exporters import EXPORT_FORMATS, ExportFormat
 
 SEED_COUNTS = {"threads": 1, "comments": 20, "unique": 10, "tombstones": 1, "duplicates": 9}
 STATS_KEYS = {
     "threads", "comments", "unique", "tombstones", "duplicates", "tags", "annotations",
     "links", "annotated",
 }  # fmt: skip
-# Every format of the registry, so that a new one is checked here without editing a list.
-TEXT_EXPORTS = tuple(name for name, format in EXPORT_FORMATS.items() if not format.binary)
-BINARY_EXPORTS = tuple(name for name, format in EXPORT_FORMATS.items() if format.binary)
+
+
+def installed(format: ExportFormat) -> bool:
+    """Whether the program a format runs (svg runs Graphviz's dot), if any, is installed."""
+    return format.needs is None or shutil.which(format.needs) is not None
+
+
+def export_params(*, binary: bool) -> list:
+    """The registry's text (or binary) formats as test parameters, each skipped where the
+    program it runs is not installed, saying which."""
+    return [
+        pytest.param(
+            name,
+            marks=pytest.mark.skipif(
+                not installed(format), reason=f"{format.needs} is not installed"
+            ),
+        )
+        for name, format in EXPORT_FORMATS.items()
+        if format.binary == binary
+    ]
+
+
+# Every format of the registry, so that a new one is checked here without editing a list, but
+# those whose program is missing here (see export_params, and the test that they say so).
+TEXT_EXPORTS = tuple(
+    name for name, format in EXPORT_FORMATS.items() if not format.binary and installed(format)
+)
+BINARY_EXPORTS = tuple(
+    name for name, format in EXPORT_FORMATS.items() if format.binary and installed(format)
+)
 APPLICATION_ID = 0x544D524B
 
 
@@ -305,6 +332,21 @@ def test_export_of_a_database_with_no_threads_is_valid(call_cli, db_path, tmp_pa
     assert len(list(csv.reader(io.StringIO(outputs["csv"])))) == 1  # the header alone
     assert len(list(csv.reader(io.StringIO(outputs["links-csv"])))) == 1
     assert outputs["jsonl"] == ""
+
+
+@pytest.mark.parametrize(
+    "format", [name for name, format in EXPORT_FORMATS.items() if format.needs]
+)
+def test_a_format_whose_program_is_not_installed_says_so_in_one_line(
+    format, call_cli, seeded_db, tmp_path
+):
+    target = tmp_path / "export"
+    result = call_cli(
+        "export", "--db", seeded_db, "--format", format, "-o", target,
+        env={"PATH": str(tmp_path / "no programs here")},
+    )  # fmt: skip
+    assert_bad_input(result, mentions=EXPORT_FORMATS[format].needs)
+    assert not target.exists()
 
 
 # --- arguments that are errors ---------------------------------------------------------------

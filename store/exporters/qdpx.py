@@ -1,0 +1,616 @@
+"""The REFI-QDA project export (``.qdpx``): a thread as a project that QDA tools open.
+
+A ``.qdpx`` is a zip holding ``project.qde`` (XML in the ``urn:QDA-XML:project:1.0``
+namespace, valid against the standard's ``Project.xsd``) and a ``Sources/`` folder.  Each
+annotator is a User; the codebook's tags are Codes (nested as ``tags.parent_id`` nests them);
+each unique comment is a TextSource whose words are ``Sources/<guid>.txt``, with its author,
+time, position, occurrences and id as Variables, its number and thread in its Description.
+Each annotator's tags on a unit (the whole comment, or a segment) are Codings in one
+PlainTextSelection of that annotator's, since QualCoder (whose importer this export was
+written against) credits a selection's codings to whoever made the selection; a segment
+someone noted or linked but never tagged still gets that person's (codeless) selection, for
+the NoteRef or Link to point at.
+
+Notes are Notes in the shape QualCoder writes and reads (PlainTextContent, and a
+PlainTextSelection holding the range of the comment the note is on), referenced from the
+comment's TextSource (the only NoteRef QualCoder follows) and, for a segment, from that
+segment's selection too.  Links are Links (``OneWay``, named by kind, between the units'
+selections, or sources for whole comments), and people's links are also Notes on their
+source comment ("#5.1 rebuts #4.2: not so"), since QualCoder and others drop Links.
+
+Text.  A ``Sources`` file is the comment's text exactly, in UTF-8 with no BOM, except that line
+ends are LF, as the standard wants: CR LF becomes LF (one character fewer, so every position
+after it moves back one) and a lone CR becomes LF (the same length; QualCoder reads a CR as a
+line end anyway).  Positions are code points in that file as written, so a segment's
+``[start, end)`` in the stored text is carried over each CR LF before it.  A lone surrogate,
+which UTF-8 cannot hold, is written as U+FFFD (one code point for one).  Text put into the XML
+(names, descriptions, notes) has every character XML 1.0 cannot hold, even as a reference
+(most C0 controls, lone surrogates, U+FFFE, U+FFFF), replaced by U+FFFD, and its line ends as
+LF, which is how any XML parser would read them.
+
+Streaming.  The comment walk writes each ``Sources`` file into the zip as it goes, and the
+XML of sources, notes and links into three temporary files; ``project.qde`` is then written
+as one entry: its head (users and codebook, known only once the walk is done), those three
+parts, its tail.  The zip is written as to a pipe whatever ``out`` is (sizes after each entry,
+never seeking back), so a file and a pipe get the same bytes.
+
+Stable.  Every GUID is a UUID 5 of what the thing is (the comment's id, the range, the tag's
+name, the annotator), every zip entry has a fixed time and permissions, entries come in walk
+order: exporting the same database twice gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+import tempfile
+import unicodedata
+import uuid
+import zipfile
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from typing import IO, Any, BinaryIO
+from xml.sax.saxutils import XMLGenerator
+
+from store.exporters.comments import (
+    ExportComment,
+    ExportSegment,
+    export_comments,
+    link_rows,
+    tag_rows,
+    thread_rows,
+)
+from store.exporters.options import ExportOptions
+
+NAMESPACE = "urn:QDA-XML:project:1.0"
+SOURCES = "Sources"
+PROJECT_FILE = "project.qde"
+# Every GUID is uuid5 in this namespace (made once, at random) of a JSON list naming the thing.
+GUIDS = uuid.UUID("5f0e8f8c-3a57-4a7e-9d0b-6c1f3b2a9e41")
+ENTRY_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
+# How big the sources', notes' and links' XML may grow before project.qde is written as a
+# zip64 entry (zipfile refuses to write more than 2 GiB into a plain one); its head and tail,
+# the users and the codebook, are small next to this.
+ZIP64_FROM = 2**30
+
+# Comment facts as source Variables: name, type (the xsd's), description.  Only the few that
+# analyses group or sort by: every value is three elements in every source.
+VARIABLES = (
+    ("author", "Text", "who wrote the comment"),
+    ("time", "DateTime", "when the comment was written"),
+    ("position", "Integer", "where the comment first occurs in the source"),
+    ("occurrences", "Integer", "how many times the comment occurs (repeats folded into it)"),
+    ("id", "Integer", "the comment's id, the same in every threadmark export"),
+)
+VALUE_ELEMENTS = {"Text": "TextValue", "DateTime": "DateTimeValue", "Integer": "IntegerValue"}
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_END = re.compile("\r\n?")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_COLOR = re.compile("#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
+# Not in a file name on some system, or read as the start of a suffix ("0004 j.doe" would be
+# a ".doe" file to tools that take the type from the name).
+_NOT_IN_FILE_NAME = frozenset('/\\:*?"<>|.')
+_AUTHOR_IN_NAME = 40  # code points of the author in a source's name
+
+
+def guid(*key: object) -> str:
+    """The GUID of the thing ``key`` names, the same in every export."""
+    return str(uuid.uuid5(GUIDS, json.dumps(key)))  # JSON escapes even lone surrogates
+
+
+def xml_text(value: str) -> str:
+    """``value`` with each character XML 1.0 cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", value)
+
+
+def with_lf(text: str) -> str:
+    """Line ends as LF: CR LF and a lone CR alike."""
+    return _LINE_END.sub("\n", text)
+
+
+def file_text(text: str) -> bytes:
+    """A comment's ``Sources`` file: its text with LF line ends, in UTF-8."""
+    return _SURROGATE.sub("\ufffd", with_lf(text)).encode("utf-8")
+
+
+class Positions:
+    """Code point positions in a stored text, carried into its ``Sources`` file, where each CR
+    LF is one LF: a position moves back one for each CR LF wholly before it."""
+
+    def __init__(self, text: str) -> None:
+        self._dropped = [match.start() + 1 for match in re.finditer("\r\n", text)]
+        self.length = len(text) - len(self._dropped)
+
+    def __call__(self, position: int) -> int:
+        return position - bisect_left(self._dropped, position)
+
+    def of(self, span: tuple[int, int] | None) -> tuple[int, int]:
+        """A stored range in the file: the whole text for None (the whole comment)."""
+        return (0, self.length) if span is None else (self(span[0]), self(span[1]))
+
+
+def source_name(prefix: str, author: str | None) -> str:
+    """A name that is a safe file name everywhere (QualCoder saves each source under its
+    name): the comment's number, then as much of the author as is safe.
+
+    Characters that some system refuses, controls, format characters (bidi overrides) and
+    dots become ``_``, runs of spaces one space, and the author is cut short with no space
+    left at the end.  The number first keeps names unique and never a reserved name (``CON``).
+    """
+    if not author:
+        return prefix
+    shown = "".join(
+        "_" if char in _NOT_IN_FILE_NAME or unicodedata.category(char)[0] == "C" else char
+        for char in author[: _AUTHOR_IN_NAME * 4]
+    )
+    shown = " ".join(shown.split())[:_AUTHOR_IN_NAME].rstrip()
+    return f"{prefix} {shown}" if shown else prefix
+
+
+def iso_time(value: str | None) -> str | None:
+    """A stored time as xsd:dateTime in UTC, in whole seconds (as REFI-QDA tools write
+    them), or None when there is none or it cannot be read."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # isoformat, not strftime: "%Y" leaves the year unpadded on Linux (year 99 -> "99"),
+    # which the schema's xsd:dateTime refuses.
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+class Xml:
+    """An XML writer over a binary stream; every attribute and text made valid for XML 1.0."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self._xml = XMLGenerator(out, "utf-8", short_empty_elements=True)
+
+    def declaration(self) -> None:
+        self._xml.startDocument()
+
+    def start(self, name: str, /, **attributes: object) -> None:
+        self._xml.startElement(
+            name,
+            {key: xml_text(str(value)) for key, value in attributes.items() if value is not None},
+        )
+
+    def end(self, name: str) -> None:
+        self._xml.endElement(name)
+        self.line_end()
+
+    @contextmanager
+    def element(self, name: str, /, **attributes: object) -> Iterator[None]:
+        """An element that holds elements (never text), a line to each."""
+        self.start(name, **attributes)
+        self.line_end()
+        yield
+        self.end(name)
+
+    def empty(self, name: str, /, **attributes: object) -> None:
+        self.start(name, **attributes)
+        self.end(name)
+
+    def text(self, name: str, text: str) -> None:
+        self.start(name)
+        self._xml.characters(xml_text(with_lf(text)))
+        self.end(name)
+
+    def line_end(self) -> None:
+        """A line end between elements, for people reading the file; it also closes a start
+        tag, so that bytes copied in after it land inside the element."""
+        self._xml.ignorableWhitespace("\n")
+
+
+@dataclass(slots=True)
+class Selection:
+    """One annotator's PlainTextSelection of a unit, with that annotator's codings on it."""
+
+    unit: str  # "#4.2"
+    span: tuple[int, int] | None  # in the stored text; None for the whole comment
+    annotator: str | None  # None for an end of a link the import made
+    codings: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # GUIDs of the annotator's notes on it
+    times: list[str] = field(default_factory=list)  # when each thing on it was made
+
+
+@dataclass(slots=True)
+class Note:
+    guid: str
+    name: str
+    text: str
+    annotator: str
+    time: str
+    start: int  # the range it is on, in the Sources file
+    end: int
+
+
+# (cluster, start, end) -> annotator -> when each link to or from that segment was made
+LinkedSegments = dict[tuple[int, int, int], dict[str | None, list[str]]]
+
+
+VARIABLE_GUIDS = {variable: guid("variable", variable) for variable, _, _ in VARIABLES}
+
+
+@cache  # a few people and tags, met again in every source
+def user_guid(annotator: str | None) -> str | None:
+    return None if annotator is None else guid("user", annotator)
+
+
+@cache
+def code_guid(tag: str) -> str:
+    return guid("code", tag)
+
+
+def source_guid(cluster_id: int) -> str:
+    return guid("source", cluster_id)
+
+
+def selection_guid(cluster_id: int, span: tuple[int, int] | None, annotator: str | None) -> str:
+    return guid("selection", cluster_id, span, annotator)
+
+
+def note_guid(cluster_id: int, span: tuple[int, int] | None, annotator: str) -> str:
+    return guid("note", cluster_id, span, annotator)
+
+
+def link_guid(link: dict[str, Any]) -> str:
+    ends = ("source", "source_start", "source_end", "target", "target_start", "target_end")
+    return guid("link", *(link[key] for key in ends), link["kind"], link["annotator"])
+
+
+def link_note_guid(link: dict[str, Any]) -> str:
+    return guid("link note", link_guid(link))
+
+
+def end_guid(link: dict[str, Any], end: str) -> str:
+    """What one end of a link points at: its comment's source, or the linker's selection of
+    its segment."""
+    start = link[f"{end}_start"]
+    if start is None:
+        return source_guid(link[end])
+    return selection_guid(link[end], (start, link[f"{end}_end"]), link["annotator"])
+
+
+def linked_segments(
+    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions
+) -> LinkedSegments:
+    """Every segment a link starts or ends at, by whom and when: its comment's source must
+    hold the linker's selection of it, whether the walk reaches the link's other end first or
+    not."""
+    linked: LinkedSegments = defaultdict(lambda: defaultdict(list))
+    for link in link_rows(db, thread_id, options):
+        for end in ("source", "target"):
+            if link[f"{end}_start"] is not None:
+                segment = (link[end], link[f"{end}_start"], link[f"{end}_end"])
+                linked[segment][link["annotator"]].append(link["created_at"])
+    return linked
+
+
+def units_of(
+    comment: ExportComment,
+) -> list[tuple[str, tuple[int, int] | None, ExportComment | ExportSegment]]:
+    """The comment and its segments, each named ("#4", "#4.2"), with its range (None for the
+    whole comment) and what holds its annotations and notes."""
+    return [(f"#{comment.number}", None, comment)] + [
+        (segment.unit, (segment.start, segment.end), segment) for segment in comment.segments
+    ]
+
+
+def _by_annotator(annotator: str | None) -> tuple[bool, str]:
+    return (annotator is not None, annotator or "")
+
+
+def selections_of(comment: ExportComment, linked: LinkedSegments) -> list[Selection]:
+    """Each annotator's selection of the whole comment (where they tagged it), then of each
+    segment (where they tagged, noted or linked it).  A note on the whole comment hangs on
+    its source, not on a selection."""
+    selections = []
+    for unit, span, marked in units_of(comment):
+        notes = [] if span is None else marked.notes
+        links_here = {} if span is None else linked.get((comment.id, *span), {})
+        annotators = {row["annotator"] for row in [*marked.annotations, *notes]} | set(links_here)
+        for annotator in sorted(annotators, key=_by_annotator):
+            codings = [row for row in marked.annotations if row["annotator"] == annotator]
+            theirs = [note for note in notes if note["annotator"] == annotator]  # one at most
+            selections.append(
+                Selection(
+                    unit,
+                    span,
+                    annotator,
+                    codings,
+                    [note_guid(comment.id, span, annotator)] if theirs else [],
+                    [row["created_at"] for row in codings]
+                    + [note["updated_at"] for note in theirs]
+                    + links_here.get(annotator, []),
+                )
+            )
+    return selections
+
+
+def notes_of(comment: ExportComment, positions: Positions) -> list[Note]:
+    """The comment's notes, on the whole of it and on its segments, and its people's links
+    said as notes ("#5.1 rebuts #4.2: not so")."""
+    notes = [
+        Note(
+            note_guid(comment.id, span, note["annotator"]),
+            f"note on {unit}",
+            note["text"],
+            note["annotator"],
+            note["updated_at"],
+            *positions.of(span),
+        )
+        for unit, span, marked in units_of(comment)
+        for note in marked.notes
+    ]
+    for link in comment.links:
+        if link["annotator"] is None:
+            continue  # the import's replies and quotes: Links enough, a note on each is noise
+        said = f"{link['source_unit']} {link['kind']} {link['target_unit']}"
+        span = None if link["source_start"] is None else (link["source_start"], link["source_end"])
+        notes.append(
+            Note(
+                link_note_guid(link),
+                said,
+                f"{said}: {link['note']}" if link["note"] else said,
+                link["annotator"],
+                link["created_at"],
+                *positions.of(span),
+            )
+        )
+    return notes
+
+
+def write_source(
+    xml: Xml,
+    comment: ExportComment,
+    name: str,
+    positions: Positions,
+    selections: list[Selection],
+    notes: list[Note],
+) -> None:
+    """The comment's TextSource: what it is, its selections and codings, its notes, its
+    Variables."""
+    source = source_guid(comment.id)
+    with xml.element(
+        "TextSource",
+        guid=source,
+        name=name,
+        plainTextPath=f"internal://{source}.txt",
+        creationDateTime=iso_time(comment.created_at),
+    ):
+        deleted = ", deleted (only its tombstone is left)" if comment.tombstone else ""
+        xml.text("Description", f"comment #{comment.number} of thread {comment.thread}{deleted}")
+        for selection in selections:
+            write_selection(xml, comment.id, selection, positions)
+        for note in notes:
+            xml.empty("NoteRef", targetGUID=note.guid)
+        values = {
+            "author": comment.author or None,
+            "time": iso_time(comment.created_at),
+            "position": comment.position,
+            "occurrences": len(comment.occurrences),
+            "id": comment.id,
+        }
+        for variable, kind, _ in VARIABLES:
+            if values[variable] is not None:
+                with xml.element("VariableValue"):
+                    xml.empty("VariableRef", targetGUID=VARIABLE_GUIDS[variable])
+                    xml.text(VALUE_ELEMENTS[kind], str(values[variable]))
+
+
+def write_selection(xml: Xml, cluster_id: int, selection: Selection, positions: Positions) -> None:
+    user = user_guid(selection.annotator)
+    times = sorted(filter(None, map(iso_time, selection.times)))
+    start, end = positions.of(selection.span)
+    with xml.element(
+        "PlainTextSelection",
+        guid=selection_guid(cluster_id, selection.span, selection.annotator),
+        name=selection.unit,
+        startPosition=start,
+        endPosition=end,
+        creatingUser=user,
+        creationDateTime=times[0] if times else None,
+        modifyingUser=user,
+        modifiedDateTime=times[-1] if times else None,
+    ):
+        for coding in selection.codings:
+            with xml.element(
+                "Coding",
+                guid=guid("coding", cluster_id, selection.span, selection.annotator, coding["tag"]),
+                creatingUser=user,
+                creationDateTime=iso_time(coding["created_at"]),
+            ):
+                xml.empty("CodeRef", targetGUID=code_guid(coding["tag"]))
+        for note in selection.notes:
+            xml.empty("NoteRef", targetGUID=note)
+
+
+def write_note(xml: Xml, note: Note) -> None:
+    """A note as QualCoder writes one, which is how it reads one: its text, and a selection
+    giving the range of the comment it is on."""
+    user, time = user_guid(note.annotator), iso_time(note.time)
+    who_when = {
+        "creatingUser": user,
+        "creationDateTime": time,
+        "modifyingUser": user,
+        "modifiedDateTime": time,
+    }
+    with xml.element("Note", guid=note.guid, name=note.name, **who_when):
+        xml.text("PlainTextContent", note.text)
+        xml.empty(
+            "PlainTextSelection",
+            guid=guid("note range", note.guid),
+            startPosition=note.start,
+            endPosition=note.end,
+            **who_when,
+        )
+
+
+def write_link(xml: Xml, link: dict[str, Any]) -> None:
+    with xml.element(
+        "Link",
+        guid=link_guid(link),
+        name=link["kind"],
+        direction="OneWay",
+        originGUID=end_guid(link, "source"),
+        targetGUID=end_guid(link, "target"),
+    ):
+        if link["annotator"] is not None:
+            xml.empty("NoteRef", targetGUID=link_note_guid(link))
+
+
+def write_codebook(xml: Xml, tags: list[dict[str, Any]]) -> None:
+    """The tags as Codes, each inside its parent; a tag whose parents loop is put at the top
+    where the loop is first met, so every tag is written once."""
+    if not tags:
+        return  # a CodeBook must hold a Code
+    names = {tag["name"] for tag in tags}
+    children: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    for tag in tags:
+        children[tag["parent"] if tag["parent"] in names else None].append(tag)
+    written: set[str] = set()
+
+    def write_code(tag: dict[str, Any]) -> None:
+        written.add(tag["name"])
+        color = tag["color"] if _COLOR.fullmatch(tag["color"] or "") else None
+        with xml.element(
+            "Code", guid=code_guid(tag["name"]), name=tag["name"], isCodable="true", color=color
+        ):
+            if tag["description"]:
+                xml.text("Description", tag["description"])
+            for child in children[tag["name"]]:
+                if child["name"] not in written:
+                    write_code(child)
+
+    with xml.element("CodeBook"), xml.element("Codes"):
+        for tag in [*children[None], *tags]:
+            if tag["name"] not in written:
+                write_code(tag)
+
+
+def write_head(
+    xml: Xml, threads: list[dict[str, Any]], users: set[str], tags: list[dict[str, Any]]
+) -> None:
+    """The XML declaration, the Project's start, its Users, CodeBook and Variables."""
+    xml.declaration()
+    imported = sorted(filter(None, (iso_time(thread["imported_at"]) for thread in threads)))
+    xml.start(
+        "Project",
+        xmlns=NAMESPACE,
+        name=threads[0]["title"] if len(threads) == 1 else f"threadmark: {len(threads)} threads",
+        origin="threadmark",  # QualCoder fails on a project that does not say
+        creationDateTime=imported[0] if imported else None,
+    )
+    xml.line_end()
+    if users:  # Users must hold a User
+        with xml.element("Users"):
+            for user in sorted(users):
+                xml.empty("User", guid=user_guid(user), name=user)
+    write_codebook(xml, tags)
+    with xml.element("Variables"):
+        for variable, kind, description in VARIABLES:
+            with xml.element(
+                "Variable", guid=VARIABLE_GUIDS[variable], name=variable, typeOfVariable=kind
+            ):
+                xml.text("Description", description)
+
+
+def write_tail(xml: Xml, threads: list[dict[str, Any]]) -> None:
+    """The project's Description (which threads it holds, from where) and its end."""
+    if threads:
+        xml.text(
+            "Description",
+            "\n".join(
+                f"thread {thread['id']}: {thread['title']} (from {thread['source']}, "
+                f"imported {thread['imported_at']})"
+                for thread in threads
+            ),
+        )
+    xml.end("Project")
+
+
+class AsPipe:
+    """``out`` as zipfile sees a pipe: with no ``tell`` or ``seek`` it writes each entry's
+    sizes after the entry instead of seeking back, so a file and a pipe get the same bytes."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+
+    def write(self, data: bytes) -> int:
+        self._out.write(data)
+        return len(data)
+
+    def flush(self) -> None:
+        flush = getattr(self._out, "flush", None)  # the export dialog's counter has none
+        if flush is not None:
+            flush()
+
+
+def zip_entry(name: str) -> zipfile.ZipInfo:
+    """An entry with the same time and permissions wherever and whenever it is written."""
+    folder = name.endswith("/")
+    entry = zipfile.ZipInfo(name, ENTRY_TIME)
+    entry.create_system = 3  # Unix, so the permissions are read as Unix ones everywhere
+    entry.external_attr = (0o40755 << 16) | 0x10 if folder else 0o100644 << 16
+    entry.compress_type = zipfile.ZIP_STORED if folder else zipfile.ZIP_DEFLATED
+    entry.CRC = 0  # a folder's; a file's is computed as it is written
+    return entry
+
+
+def write_qdpx(
+    db: sqlite3.Connection, out: BinaryIO, thread_id: int | None, options: ExportOptions
+) -> None:
+    """The thread (or all) as a REFI-QDA project: see the module docstring."""
+    threads = thread_rows(db, thread_id)
+    tags = tag_rows(db)
+    linked = linked_segments(db, thread_id, options)
+    users: set[str] = set()
+    with ExitStack() as stack:
+        archive = stack.enter_context(zipfile.ZipFile(AsPipe(out), "w"))
+        # project.qde's sections that grow with the thread, each kept in a temporary file
+        # until the walk is done and the head (users, codebook) can be written before them.
+        parts = {
+            element: stack.enter_context(tempfile.TemporaryFile())
+            for element in ("Sources", "Notes", "Links")
+        }
+        sources, notes, links = (Xml(part) for part in parts.values())
+        archive.mkdir(zip_entry(f"{SOURCES}/"))
+        for comment in export_comments(db, thread_id, options):
+            positions = Positions(comment.text)
+            number = f"{comment.number:04}"
+            name = source_name(
+                f"{comment.thread}-{number}" if len(threads) > 1 else number, comment.author
+            )
+            archive.writestr(
+                zip_entry(f"{SOURCES}/{source_guid(comment.id)}.txt"), file_text(comment.text)
+            )
+            selections = selections_of(comment, linked)
+            comment_notes = notes_of(comment, positions)
+            write_source(sources, comment, name, positions, selections, comment_notes)
+            for note in comment_notes:
+                write_note(notes, note)
+            for link in comment.links:
+                write_link(links, link)
+            users |= {s.annotator for s in selections if s.annotator is not None}
+            users |= {note.annotator for note in comment_notes}
+        size = sum(part.tell() for part in parts.values())
+        with archive.open(zip_entry(PROJECT_FILE), "w", force_zip64=size > ZIP64_FROM) as qde:
+            xml = Xml(qde)
+            write_head(xml, threads, users, tags)
+            for element, part in parts.items():
+                if part.tell():  # each of these must hold one thing or more
+                    with xml.element(element):
+                        part.seek(0)
+                        shutil.copyfileobj(part, qde)
+            write_tail(xml, threads)
