@@ -54,13 +54,18 @@ class LinkedComment:
 
 @dataclass(frozen=True, slots=True)
 class SegmentDetail:
-    """A range of the comment that this annotator tagged or noted."""
+    """A range of the comment that this annotator tagged or noted.
+
+    ``coded_words`` are the words it covered when it was coded, when a newer scrape has
+    changed them since (store.rescrape): the codes are on those words, not on ``words``.
+    """
 
     span: Span
     label: str  # "#4.2", as store.segments names it
     words: str
     tags: list[Tag]
     note: str | None
+    coded_words: str | None = None
 
 
 @dataclass(slots=True)
@@ -85,14 +90,28 @@ class CommentDetail:
     same_text: list[CommentRef] = field(default_factory=list)
     """Other people's comments with the same words (not folded: see store.dedup)."""
     segments: list[SegmentDetail] = field(default_factory=list)
+    others: list[OthersTag] = field(default_factory=list)
+    """Other annotators' tags on it and its segments, when asked for (blind coding hides them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OthersTag:
+    """A tag other annotators applied: to the whole comment (``span`` None) or a segment."""
+
+    tag: Tag
+    span: tuple[int, int] | None
+    annotators: tuple[str, ...]
 
 
 _REF_COLUMNS = f"c.id, c.seq, substr(c.text, 1, {SNIPPET_CHARS}), c.author"
 _TAG_COLUMNS = "t.id, t.name, t.hotkey, t.color, t.description, t.parent_id"
 
 
-def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> CommentDetail | None:
-    """Everything the panel shows for a comment: people's links are this annotator's own."""
+def comment_detail(
+    db: sqlite3.Connection, cluster_id: int, annotator: str, *, others: bool = False
+) -> CommentDetail | None:
+    """Everything the panel shows for a comment: people's links are this annotator's own;
+    with ``others``, the other annotators' tags too."""
     row = db.execute(
         "SELECT c.id, c.thread_id, c.seq, c.text, c.author, o.created_at, c.is_tombstone, "
         "c.size, c.folded, c.parent_cluster_id, c.text_group FROM clusters c "
@@ -135,6 +154,8 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
     ).fetchone()
     detail.note = note[0] if note else None
     detail.segments = _segments(db, detail, annotator)
+    if others:
+        detail.others = _others(db, cluster_id, annotator)
     if parent_id is not None:
         detail.parent = _refs(db, "c.id = ?", (parent_id,))[0]
     detail.replies = _refs(
@@ -147,6 +168,27 @@ def comment_detail(db: sqlite3.Connection, cluster_id: int, annotator: str) -> C
             (text_group, cluster_id, SAME_TEXT_SHOWN),
         )
     return detail
+
+
+def _others(db: sqlite3.Connection, cluster_id: int, annotator: str) -> list[OthersTag]:
+    """Everyone else's tags on the comment and its segments, whole comment first, each tag
+    with who applied it."""
+    rows = db.execute(
+        f"SELECT {_TAG_COLUMNS}, s.start, s.end, group_concat(a.annotator, char(31)) "
+        "FROM annotations a JOIN tags t ON t.id = a.tag_id "
+        "LEFT JOIN segments s ON s.id = a.segment_id "
+        "WHERE a.cluster_id = ? AND a.annotator != ? "
+        f"GROUP BY t.id, s.id ORDER BY s.start IS NOT NULL, s.start, s.end, {CODEBOOK_ORDER}",
+        (cluster_id, annotator),
+    )
+    return [
+        OthersTag(
+            Tag(*row[:6]),
+            None if row[6] is None else (row[6], row[7]),
+            tuple(sorted(row[8].split("\x1f"))),
+        )
+        for row in rows
+    ]
 
 
 def _refs(db: sqlite3.Connection, where: str, args: tuple) -> list[CommentRef]:
@@ -174,6 +216,14 @@ def _segments(db: sqlite3.Connection, detail: CommentDetail, annotator: str) -> 
             (detail.id, annotator),
         )
     }
+    coded = {
+        (start, end): words
+        for start, end, words in db.execute(
+            "SELECT start, end, coded_text FROM segments "
+            "WHERE cluster_id = ? AND coded_text IS NOT NULL",
+            (detail.id,),
+        )
+    }
     return [
         SegmentDetail(
             span,
@@ -181,6 +231,7 @@ def _segments(db: sqlite3.Connection, detail: CommentDetail, annotator: str) -> 
             detail.text[span[0] : span[1]],
             tags.get(span, []),
             notes.get(span),
+            coded.get(span),
         )
         for span in sorted({*tags, *notes})
     ]

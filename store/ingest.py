@@ -139,9 +139,40 @@ def prepare(
         raise ThreadmarkError(f"--threshold must be between 0 and 100, not {threshold:g}")
     if fold_mode not in FOLD_MODES:
         raise ThreadmarkError(f"--fold must be one of {', '.join(FOLD_MODES)}, not {fold_mode!r}")
+    sha256, parsed = read_thread(path, format, options)
+    return fold_thread(
+        path,
+        sha256,
+        parsed,
+        threshold=threshold,
+        fold_mode=fold_mode,
+        title=title,
+        progress=progress,
+    )
+
+
+def read_thread(
+    path: Path, format: str = "auto", options: ReadOptions | None = None
+) -> tuple[str, ParsedThread]:
+    """``path``'s sha256 and records, read but not folded: a new thread is folded alone
+    (:func:`fold_thread`), a newer scrape of a thread here with its comments (store.rescrape)."""
     data = read_source(path)
     parsed = read_bytes(data, path.name, format, options)
     _replace_lone_surrogates(parsed)
+    return hashlib.sha256(data).hexdigest(), parsed
+
+
+def fold_thread(
+    path: Path,
+    sha256: str,
+    parsed: ParsedThread,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    fold_mode: str = DEFAULT_FOLD,
+    title: str | None = None,
+    progress: Progress | None = None,
+) -> PreparedImport:
+    """A thread read by :func:`read_thread`, folded to be imported as a new thread."""
     folding = None
     if parsed.document is None:
         folding = fold(
@@ -152,7 +183,7 @@ def prepare(
         )
     return PreparedImport(
         source=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         parsed=parsed,
         folding=folding,
         threshold=threshold,
@@ -183,6 +214,14 @@ def thread_with_sha256(db: sqlite3.Connection, sha256: str) -> int | None:
     return row[0] if row else None
 
 
+def thread_with_key(db: sqlite3.Connection, thread_key: str | None) -> int | None:
+    """The thread read from the platform thread ``thread_key`` names (the first, if several)."""
+    if thread_key is None:
+        return None
+    row = db.execute("SELECT min(id) FROM threads WHERE thread_key = ?", (thread_key,)).fetchone()
+    return row[0]
+
+
 def write_import(
     db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None = None
 ) -> ImportOutcome:
@@ -200,12 +239,13 @@ def write_imports(
         # A reply may come before its parent in the file (newest-first exports): check the
         # keys between clusters once, at commit, rather than row by row.
         db.execute("PRAGMA defer_foreign_keys = ON")
-        return [_store(db, prepared, progress) for prepared in prepared_imports]
+        return [store_import(db, prepared, progress) for prepared in prepared_imports]
 
 
-def _store(
-    db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None
+def store_import(
+    db: sqlite3.Connection, prepared: PreparedImport, progress: Progress | None = None
 ) -> ImportOutcome:
+    """Store one prepared thread inside the caller's write transaction (keys deferred)."""
     existing = thread_with_sha256(db, prepared.sha256)
     if existing is not None:
         return ImportOutcome(existing, created=False)
@@ -215,8 +255,8 @@ def _store(
         first = (report.threads_added + report.threads_matched)[0]
         return ImportOutcome(first, created=report.changed, restored=report)
     thread_id = db.execute(
-        "INSERT INTO threads (title, source, format, sha256, threshold, fold, imported_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO threads (title, source, format, sha256, threshold, fold, imported_at, "
+        "thread_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             prepared.title,
             prepared.source,
@@ -225,6 +265,7 @@ def _store(
             prepared.threshold,
             prepared.fold_mode,
             now(),
+            prepared.parsed.thread_key,
         ),
     ).lastrowid
     _write_thread(db, thread_id, prepared, progress)
@@ -294,7 +335,7 @@ def _write_thread(
         parent_cluster = None if parent is None else cluster_id_of[folding.canonical[parent]]
         own = cluster_id_of[index]
         parent_of[own] = None if parent_cluster == own else parent_cluster
-    depth_of = _depths(parent_of)
+    depth_of = reply_depths(parent_of)
     cluster_rows = []
     for seq, index in enumerate(canonicals, start=1):
         parent_cluster = parent_of[cluster_id_of[index]]
@@ -352,12 +393,12 @@ def _write_thread(
         "INSERT INTO clusters_fts (rowid, text) SELECT id, text FROM clusters WHERE thread_id = ?",
         (thread_id,),
     )
-    _write_structural_links(db, records, folding, cluster_id_of, parent_index)
+    write_structural_links(db, records, folding, cluster_id_of, parent_index)
     if progress:
         progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
 
 
-def _depths(parent_of: dict[int, int | None]) -> dict[int, int]:
+def reply_depths(parent_of: dict[int, int | None]) -> dict[int, int]:
     """Each cluster's reply depth, whatever order parents and replies came in.
 
     Walks up each chain once (iteratively: threads can be deep), and a cycle in bad data
@@ -379,14 +420,18 @@ def _depths(parent_of: dict[int, int | None]) -> dict[int, int]:
     return depth_of
 
 
-def _write_structural_links(
+def write_structural_links(
     db: sqlite3.Connection,
     records: list[CommentRecord],
     folding: Folding,
     cluster_id_of: dict[int, int],
     parent_index: Callable[[int], int | None],
 ) -> None:
-    """``replies_to`` from the thread's tree and ``quotes`` from quote detection."""
+    """``replies_to`` from the thread's tree and ``quotes`` from quote detection.
+
+    One already stored is left as it is: an update of a thread (store.rescrape) can fold a
+    new reply into a comment whose reply link is there.
+    """
     created_at = now()
     links: dict[tuple[int, int, str], None] = {}
     for i in range(len(records)):
@@ -400,8 +445,8 @@ def _write_structural_links(
     for quoting, quoted in folding.quotes:
         links[(cluster_id_of[quoting], cluster_id_of[quoted], "quotes")] = None
     db.executemany(
-        "INSERT INTO links (source_cluster, target_cluster, kind, annotator, created_at) "
-        "VALUES (?, ?, ?, NULL, ?)",
+        "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, annotator, "
+        "created_at) VALUES (?, ?, ?, NULL, ?)",
         ((source, target, kind, created_at) for source, target, kind in links),
     )
 

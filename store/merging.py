@@ -251,7 +251,7 @@ class _Merge:
             )
             thread_id = self.db.execute(
                 "INSERT INTO threads (id, title, source, format, sha256, threshold, fold, "
-                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "thread_key, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     None if taken else wanted,
                     _text(thread.get("title") or "", "a thread's title"),
@@ -260,6 +260,7 @@ class _Merge:
                     sha256,
                     float(thread.get("threshold", DEFAULT_THRESHOLD)),
                     thread.get("fold") or DEFAULT_FOLD,
+                    _optional(thread.get("thread_key"), "a thread key"),
                     thread.get("imported_at") or now(),
                 ),
             ).lastrowid
@@ -300,6 +301,12 @@ class _Merge:
                 self._left_out(f"segment {segment.get('unit', span)}", "its words differ here")
                 continue
             self._codes(cluster_id, span, segment)
+            if segment.get("coded_text") is not None:  # a re-scrape changed its words
+                self.db.execute(
+                    "UPDATE segments SET coded_text = ? WHERE cluster_id = ? AND start = ? "
+                    "AND end = ? AND coded_text IS NULL",
+                    (_text(segment["coded_text"], "a segment's words"), cluster_id, *span),
+                )
 
     def _matched(self, thread_id: int, first: dict[str, Any]) -> int | None:
         if thread_id in self.new_threads:

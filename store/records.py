@@ -29,12 +29,18 @@ class ParsedThread:
 
     ``warnings`` are one-line notes on what was read but could not be kept as given (a time
     out of range, a guessed encoding): the import goes ahead, and the user is told.
+
+    ``thread_key`` names the platform thread the comments hang under, platform first: the
+    post, story or status (``reddit:t3_abc``, ``hn:123``); None when the source does not say
+    (plain text, CSV, JSON Lines).  A newer scrape with the same key updates the thread
+    (store.rescrape).
     """
 
     format: str
     records: list[CommentRecord] = field(default_factory=list)
     title: str | None = None
     warnings: list[str] = field(default_factory=list)
+    thread_key: str | None = None
     # A threadmark export is restored as it was, with its codes, rather than folded again:
     # the parsed document (see store.merging).
     document: dict | None = None

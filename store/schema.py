@@ -179,4 +179,14 @@ MIGRATIONS: list[str] = [
     CREATE INDEX links_source_segment ON links (source_segment) WHERE source_segment IS NOT NULL;
     CREATE INDEX links_target_segment ON links (target_segment) WHERE target_segment IS NOT NULL;
     """,
+    # 4: re-scrapes (store.rescrape).  A thread's key names the platform thread it was read
+    # from ("reddit:t3_abc", "hn:123"; NULL for sources without one, and for threads imported
+    # before this version), so a newer scrape of it updates it.  A segment's coded_text keeps
+    # the words it covered when it was coded once an update changed them under it (NULL: its
+    # words are as they were).
+    """
+    ALTER TABLE threads ADD COLUMN thread_key TEXT;
+    CREATE INDEX threads_key ON threads (thread_key) WHERE thread_key IS NOT NULL;
+    ALTER TABLE segments ADD COLUMN coded_text TEXT;
+    """,
 ]

@@ -257,3 +257,22 @@ def test_a_hand_made_export_without_sha256_restores_once(call_cli, tmp_path):
         (2, "A comment of the other thread."),
     ]
     assert data["comments"][0]["annotations"][0]["created_at"] == "2024-02-01T00:00:00Z"
+
+
+def test_a_rescraped_thread_restores_with_its_key_and_flagged_segments(call_cli, tmp_path):
+    from tests.test_rescrape import REDDIT_1, REDDIT_2, code_reddit_thread
+
+    coded, backup, restored = tmp_path / "coded.db", tmp_path / "b.json", tmp_path / "r.db"
+    db = open_database(coded)
+    import_file(db, REDDIT_1)
+    code_reddit_thread(db)
+    db.close()
+    assert call_cli("import", REDDIT_2, "--db", coded)[0] == 0  # an update: flags segments
+    call_cli("export", "--db", coded, "--format", "json", "-o", backup)
+    original = json.loads(backup.read_text("utf-8"))
+    assert original["threads"][0]["thread_key"].startswith("reddit:")
+    assert any(s["coded_text"] for c in original["comments"] for s in c["segments"])
+    assert call_cli("import", backup, "--db", restored)[0] == 0
+    assert export_of(restored) == original
+    # and the restored thread takes the next scrape as its own
+    assert "already imported" in call_cli("import", REDDIT_2, "--db", restored)[2]

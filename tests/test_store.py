@@ -241,7 +241,7 @@ def test_an_import_that_fails_half_way_leaves_nothing(open_db, seed_path, monkey
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(store.ingest, "_write_structural_links", explode)
+    monkeypatch.setattr(store.ingest, "write_structural_links", explode)
     with pytest.raises(RuntimeError):
         import_file(db, seed_path)
     for table in ("threads", "clusters", "comments", "links", "clusters_fts"):

@@ -86,6 +86,7 @@ class ExportSegment:
     text: str
     annotations: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
+    coded_text: str | None = None  # the words it was coded on, when an edit changed them
 
     @property
     def tags(self) -> list[str]:
@@ -129,7 +130,8 @@ def thread_rows(db: sqlite3.Connection, thread_id: int | None) -> list[dict[str,
         dict(row)
         for row in _dict_rows(
             db,
-            "SELECT id, title, source, format, sha256, threshold, fold, imported_at FROM threads "
+            "SELECT id, title, source, format, sha256, threshold, fold, thread_key, imported_at "
+            "FROM threads "
             f"WHERE {in_thread('id', thread_id)} ORDER BY id",
             {"thread": thread_id},
         )
@@ -271,13 +273,15 @@ def export_comments(
 
 def _segments(
     db: sqlite3.Connection, args: dict[str, Any]
-) -> dict[int, dict[tuple[int, int], tuple[list[dict[str, str]], list[dict[str, str]]]]]:
-    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes)}}``; with an
-    annotator chosen, the segments that annotator tagged, noted or linked."""
+) -> dict[
+    int, dict[tuple[int, int], tuple[list[dict[str, str]], list[dict[str, str]], str | None]]
+]:
+    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes, coded_text)}}``;
+    with an annotator chosen, the segments that annotator tagged, noted or linked."""
     thread_id = args["thread"]
-    found: dict[int, dict[tuple[int, int], tuple[list, list]]] = defaultdict(dict)
-    for cluster_id, start, end in db.execute(
-        "SELECT s.cluster_id, s.start, s.end FROM segments s "
+    found: dict[int, dict[tuple[int, int], tuple[list, list, str | None]]] = defaultdict(dict)
+    for cluster_id, start, end, coded_text in db.execute(
+        "SELECT s.cluster_id, s.start, s.end, s.coded_text FROM segments s "
         f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
         "AND (:annotator IS NULL "
         "OR EXISTS (SELECT 1 FROM annotations a WHERE a.segment_id = s.id "
@@ -287,7 +291,7 @@ def _segments(
         "AND l.annotator = :annotator))",
         args,
     ):
-        found[cluster_id][(start, end)] = ([], [])
+        found[cluster_id][(start, end)] = ([], [], coded_text)
     for row in _dict_rows(
         db,
         "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "

@@ -46,6 +46,7 @@ def comment_object(comment: ExportComment) -> dict[str, Any]:
                 "annotations": segment.annotations,
                 "note": segment.note,
                 "notes": segment.notes,
+                "coded_text": segment.coded_text,
             }
             for segment in comment.segments
         ],

@@ -9,7 +9,9 @@
   ``user``, ``content`` and ``time_ago``.
 
 In all of them the story gives the title and is not a comment (a reply to it is top level);
-without the story, a comment's ``story_title`` gives the title.  Comment text is HTML.
+without the story, a comment's ``story_title`` gives the title.  Comment text is HTML.  The
+thread's key is the story's id (``hn:123``): the story's own, else the ``story_id`` that
+Algolia gives each comment.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def _read_algolia(root: Item, times: Times) -> ParsedThread:
     top_level = objects(root.get("children")) if is_story else [root]
     walk = depth_first(top_level, lambda item: objects(item.get("children")), key=id)
     story_id = as_id(root.get("id")) if is_story else None
+    key = story_id or as_id(root.get("story_id"))
     records = [
         _record(
             item,
@@ -99,7 +102,7 @@ def _read_algolia(root: Item, times: Times) -> ParsedThread:
         )
         for item in walk
     ]
-    return _thread(records, root if is_story else None, [root], times)
+    return _thread(records, root if is_story else None, [root], key, times)
 
 
 def _read_search(hits: list[Item], times: Times) -> ParsedThread:
@@ -124,7 +127,8 @@ def _read_search(hits: list[Item], times: Times) -> ParsedThread:
         )
         for hit in ordered
     ]
-    return _thread(records, story, comments, times)
+    key = story_id or next(filter(None, (as_id(hit.get("story_id")) for hit in comments)), None)
+    return _thread(records, story, comments, key, times)
 
 
 def _read_items(items: list[Item], times: Times) -> ParsedThread:
@@ -170,7 +174,7 @@ def _read_items(items: list[Item], times: Times) -> ParsedThread:
         for comment_id in walk
         for item in comments_by_id[comment_id]
     ]
-    return _thread(records, story, items, times)
+    return _thread(records, story, items, story_id, times)
 
 
 def _read_hnapi(root: Item, times: Times) -> ParsedThread:
@@ -196,7 +200,8 @@ def _read_hnapi(root: Item, times: Times) -> ParsedThread:
         )
         for item, parent in walk
     ]
-    return _thread(records, root if is_story else None, [root], times)
+    key = as_id(root.get("id")) if is_story else None
+    return _thread(records, root if is_story else None, [root], key, times)
 
 
 def _type(item: Item) -> str | None:
@@ -223,15 +228,26 @@ def _outside(parent: str | None, story_id: str | None) -> str | None:
 
 
 def _thread(
-    records: list[CommentRecord], story: Item | None, items: Iterable[Item], times: Times
+    records: list[CommentRecord],
+    story: Item | None,
+    items: Iterable[Item],
+    story_id: str | None,
+    times: Times,
 ) -> ParsedThread:
-    """The thread's title is its story's, else the first ``story_title`` its items carry."""
+    """The thread's title is its story's, else the first ``story_title`` its items carry;
+    its key is ``story_id``'s."""
     if story is not None:
         title = as_text(story.get("title"))
     else:
         titles = (as_text(mapping(item).get("story_title")) for item in items)
         title = next((title for title in titles if title), None)
-    return ParsedThread(format="hn", records=records, title=title, warnings=times.warnings())
+    return ParsedThread(
+        format="hn",
+        records=records,
+        title=title,
+        warnings=times.warnings(),
+        thread_key=f"hn:{story_id}" if story_id else None,
+    )
 
 
 def _record(

@@ -6,6 +6,10 @@ element is the parent), ``creator`` and ``post``.  The API returns comments in r
 not tree order, so the tree is rebuilt here.  PieFed speaks the same API with its own names
 for three fields: the comment's ``body`` (Lemmy's ``content``), the creator's ``user_name``
 (``name``) and the post's ``title`` (``name``); a view is read with whichever it has.
+
+The thread's key is the post's ActivityPub id (``lemmy:https://lemmy.world/post/7``): its
+``id`` is only a number on the instance it was read from, and another instance's post 7 is
+another thread.
 """
 
 from __future__ import annotations
@@ -40,9 +44,18 @@ def read(data: object) -> ParsedThread:
     views = [view for view in objects(_raw_views(data)) if _is_view(view)]
     ordered = order_by_parent(views, lambda view: as_id(view["comment"].get("id")), _parent)
     title = next((title for title in map(_title, views) if title is not None), None)
+    post = next(
+        filter(None, (as_id(mapping(view.get("post")).get("ap_id")) for view in views)), None
+    )
     times = Times()
     records = [_record(view, times) for view in ordered]
-    return ParsedThread(format="lemmy", records=records, title=title, warnings=times.warnings())
+    return ParsedThread(
+        format="lemmy",
+        records=records,
+        title=title,
+        warnings=times.warnings(),
+        thread_key=f"lemmy:{post}" if post else None,
+    )
 
 
 def _raw_views(data: object) -> object:

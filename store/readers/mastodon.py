@@ -3,6 +3,8 @@
 ``{"ancestors": [...], "descendants": [...]}``, optionally with the status itself as
 ``"status"``.  The thread's root (the first ancestor, or the status when it has none) gives the
 title and is not a comment; the rest are rebuilt into their reply tree.  Content is HTML.
+The thread's key is the root's ActivityPub ``uri`` (``mastodon:https://.../statuses/111``):
+its ``id`` is only a number on the instance it was read from.
 """
 
 from __future__ import annotations
@@ -50,7 +52,14 @@ def read(data: object) -> ParsedThread:
     times = Times()
     records = [_record(status, parent_of(status), times) for status in ordered]
     title = _title(root) if root else None
-    return ParsedThread(format="mastodon", records=records, title=title, warnings=times.warnings())
+    uri = as_id(root.get("uri")) if root else None
+    return ParsedThread(
+        format="mastodon",
+        records=records,
+        title=title,
+        warnings=times.warnings(),
+        thread_key=f"mastodon:{uri}" if uri else None,
+    )
 
 
 def _record(status: dict[str, Any], parent: str | None, times: Times) -> CommentRecord:

@@ -3,6 +3,8 @@
 That is two Listings: the first holds the post (t3), whose title is the thread's title and
 which is not a comment; the second holds the comments (t1), each with its ``replies`` as a
 nested Listing (or ""). ``more`` stubs are links to comments not loaded, so they are skipped.
+The thread's key is the post's fullname (``reddit:t3_abc``), from the post or, in a Listing
+of comments alone, from their ``link_id``.
 
 Reddit's JSON escapes ``&``, ``<`` and ``>`` in a comment's markdown ``body`` (and in titles)
 as HTML does: they are unescaped here, so a ``> quote`` line is a quote line again.
@@ -37,12 +39,13 @@ def matches(data: object) -> bool:
 
 
 def read(data: object) -> ParsedThread:
-    title = None
+    title = post = None
     top_level: list[dict[str, Any]] = []
     for listing in data if isinstance(data, list) else [data]:
         for thing in _things(listing):
-            if thing.get("kind") == "t3" and title is None:
-                title = as_text(mapping(thing.get("data")).get("title"))
+            if thing.get("kind") == "t3" and post is None:
+                post = mapping(thing.get("data"))
+                title = as_text(post.get("title"))
             elif thing.get("kind") == "t1":
                 top_level.append(thing)
     times = Times()
@@ -53,7 +56,19 @@ def read(data: object) -> ParsedThread:
         records=records,
         title=unescape(title) if title is not None else None,
         warnings=times.warnings(),
+        thread_key=_thread_key(post, top_level),
     )
+
+
+def _thread_key(post: dict[str, Any] | None, top_level: list[dict[str, Any]]) -> str | None:
+    """``reddit:t3_abc``: the post's fullname, else the post the first comment is under."""
+    if post is not None:
+        post_id = as_id(post.get("id"))
+        fullname = as_id(post.get("name")) or (f"t3_{post_id}" if post_id else None)
+    else:
+        first = mapping(top_level[0].get("data")) if top_level else {}
+        fullname = as_id(first.get("link_id"))
+    return f"reddit:{fullname}" if fullname else None
 
 
 def _things(listing: object) -> list[dict[str, Any]]:

@@ -12,9 +12,10 @@ from textual.containers import Vertical
 from textual.widgets import Label, ProgressBar
 from textual.worker import get_current_worker
 
-from store.database import open_database
+from store.database import database_exists, open_database
 from store.errors import ThreadmarkError
-from store.ingest import prepare, write_import
+from store.ingest import fold_thread, read_thread, thread_with_key, write_import
+from store.rescrape import PreparedUpdate, write_update
 from tui.inert import inert
 from tui.screens.dialog import Dialog
 
@@ -61,12 +62,27 @@ class ImportScreen(Dialog[int]):
     def _import(self) -> None:
         """Read and fold first, and only then open (or create) the database and store."""
         try:
-            prepared = prepare(self.source, title=self.title_text, progress=self._progress)
-            db = open_database(self.db_path)
-            try:
-                outcome = write_import(db, prepared, self._progress)
-            finally:
-                db.close()
+            sha256, parsed = read_thread(self.source)
+            existing = self._thread_it_updates(parsed.thread_key)
+            if existing is not None:  # a newer scrape of a thread here: it keeps its codes
+                update = PreparedUpdate(self.source.name, sha256, parsed, existing)
+                db = open_database(self.db_path)
+                try:
+                    outcome = write_update(db, update, self._progress)
+                finally:
+                    db.close()
+                if not outcome.already:
+                    summary = f"updated thread {outcome.thread_id}: {outcome.summary()}"
+                    self.app.call_from_thread(self.app.warn_later, summary)
+            else:
+                prepared = fold_thread(
+                    self.source, sha256, parsed, title=self.title_text, progress=self._progress
+                )
+                db = open_database(self.db_path)
+                try:
+                    outcome = write_import(db, prepared, self._progress)
+                finally:
+                    db.close()
         except ThreadmarkError as error:
             self.app.call_from_thread(self.app.import_failed, str(error), cancelled=False)
             return
@@ -74,9 +90,19 @@ class ImportScreen(Dialog[int]):
             message = "import cancelled; nothing was saved"
             self.app.call_from_thread(self.app.import_failed, message, cancelled=True)
             return
-        for warning in prepared.parsed.warnings:
+        for warning in parsed.warnings:
             self.app.call_from_thread(self.app.warn_later, f"{self.source.name}: {warning}")
         self.app.call_from_thread(self.dismiss, outcome.thread_id)
+
+    def _thread_it_updates(self, thread_key: str | None) -> int | None:
+        """The thread here that a scrape with this key is a newer version of, if any."""
+        if thread_key is None or not database_exists(self.db_path):
+            return None
+        db = open_database(self.db_path)
+        try:
+            return thread_with_key(db, thread_key)
+        finally:
+            db.close()
 
     def action_cancel(self) -> None:
         self.cancelled.set()

@@ -2,7 +2,8 @@
 
 Marked are the words a search matched, the segments this annotator tagged (underlined in the
 first tag's colour, followed by their tags' chips, which also mark them where colour is
-scarce) and the segment being selected.  Positions in the comment (code points) become
+scarce; a "!" before the chips says the words changed since they were coded) and the segment
+being selected.  Positions in the comment (code points) become
 positions on screen through :func:`tui.inert.inert_block_with_offsets`, so a mark never cuts
 a placeholder in two.
 """
@@ -26,6 +27,7 @@ from tui.tag_colors import chip_style, tag_color
 from tui.widgets.comment_list import chip_label
 
 TEXT_SHOWN = 20_000  # characters of a huge comment drawn in the pane
+CHANGED_MARK = "!"  # before a segment's chips: a newer scrape changed its words since coded
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,8 @@ def _marked(
         colour = tag_color(segment.tags[0], ansi=styles.ansi)
         text.stylize(Style(underline=True, color=colour), start, end)
         marker = Text("[")
+        if segment.coded_words is not None:
+            marker.append(CHANGED_MARK, Style(bold=True))
         for tag in segment.tags:
             style = chip_style(tag, ansi=styles.ansi, foreground=styles.chip_foreground)
             marker.append(chip_label(tag), style)

@@ -18,11 +18,18 @@ from textual.message import Message
 from textual.widgets import Static
 
 from store.detail import CommentDetail
-from store.segments import Span
+from store.segments import Span, unit_label
 from store.sentences import sentences_of, word_steps
 from tui.inert import inert, one_line
 from tui.tag_colors import chip_style
-from tui.widgets.comment_body import TEXT_SHOWN, Body, BodyStyles, comment_body, line_of
+from tui.widgets.comment_body import (
+    CHANGED_MARK,
+    TEXT_SHOWN,
+    Body,
+    BodyStyles,
+    comment_body,
+    line_of,
+)
 from tui.widgets.jump_list import JumpList, jump_targets
 
 SELECTION_MARGIN = 2  # lines kept above a selection scrolled into view
@@ -324,11 +331,23 @@ class CommentPanel(VerticalScroll, can_focus=True):
             chips(detail.tags)
         else:
             facts.append("none yet: 1-9 or t", style="dim")
+        if detail.others:  # shown apart, each with who: they are not this annotator's codes
+            facts.append_text(_section("Others' tags"))
+            for other in detail.others:
+                if other.span is not None:
+                    label = unit_label(detail.seq, detail.text, other.span)
+                    facts.append(f"{one_line(label, 20)} ", style="bold")
+                facts.append(f"{inert(other.tag.name)} ", style="italic")
+                names = ", ".join(one_line(name, 20) for name in other.annotators)
+                facts.append(f"({names})\n", style="dim")
         if detail.segments:
             facts.append_text(_section("Segments"))
             for segment in detail.segments:
                 facts.append(f"{one_line(segment.label, 20)} ", style="bold")
                 facts.append(f"“{one_line(segment.words, 60)}” ")
+                if segment.coded_words is not None:
+                    facts.append(f"{CHANGED_MARK} text changed since it was coded", style="bold")
+                    facts.append(f" (coded: “{one_line(segment.coded_words, 60)}”) ")
                 chips(segment.tags)
                 if segment.note:
                     facts.append(f"note: {one_line(segment.note, 60)}", style="italic")
