@@ -148,8 +148,8 @@ def database_error(path: Path | str, error: sqlite3.Error) -> ThreadmarkError | 
 
     For callers too: a damaged page that the open did not read turns up only when a query does.
     """
-    name = error.sqlite_errorname or ""
-    if _is_locked(error):
+    name = _error_name(error)
+    if is_locked(error):
         return ThreadmarkError(f"{path} is locked by another process; try again")
     if name.startswith("SQLITE_CORRUPT"):
         return ThreadmarkError(_damaged(path, str(error)))
@@ -293,13 +293,20 @@ def _use_wal(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA journal_mode = WAL")
             return
         except sqlite3.OperationalError as error:
-            if not _is_locked(error) or time.monotonic() >= deadline:
+            if not is_locked(error) or time.monotonic() >= deadline:
                 raise
             time.sleep(0.01)
 
 
-def _is_locked(error: sqlite3.Error) -> bool:
-    return (error.sqlite_errorname or "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+def is_locked(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds a lock."""
+    return _error_name(error).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+
+
+def _error_name(error: sqlite3.Error) -> str:
+    """SQLite's name for the error ("SQLITE_BUSY"); empty for one Python's sqlite3 raised
+    itself (a closed cursor, text that is not UTF-8), which has none."""
+    return getattr(error, "sqlite_errorname", None) or ""
 
 
 def _check_identity(conn: sqlite3.Connection, path: Path) -> int:

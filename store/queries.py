@@ -61,6 +61,7 @@ class Row:
     links_in: int = 0
     has_note: bool = False
     segment_tag_ids: tuple[int, ...] = ()  # tags on segments of it, each once
+    others_tag_ids: tuple[int, ...] = ()  # other annotators' tags on it, when they are shown
 
 
 def list_threads(db: sqlite3.Connection) -> list[Thread]:
@@ -149,10 +150,14 @@ class ThreadView:
         row_filter: RowFilter | None = None,
         *,
         ids: array | None = None,
+        show_others: bool = False,
     ) -> None:
         """``ids``: the filter's matches if already found (say, by a worker with its own
-        connection, since at a million comments a filter takes a second); else found here."""
+        connection, since at a million comments a filter takes a second); else found here.
+        ``show_others``: rows also carry the other annotators' tags (blind coding hides them).
+        """
         self.db = db
+        self.show_others = show_others
         self.thread_id = thread_id
         self.annotator = annotator
         self.filter = row_filter or RowFilter()
@@ -199,7 +204,8 @@ class ThreadView:
         ids = [row[0] for row in rows]
         details = self._row_details(ids)
         return [
-            Row(*row[:6], bool(row[6]), *details.get(row[0], ((), 0, 0, False, ()))) for row in rows
+            Row(*row[:6], bool(row[6]), *details.get(row[0], ((), 0, 0, False, (), ())))
+            for row in rows
         ]
 
     def index_of(self, cluster_id: int) -> int | None:
@@ -287,6 +293,15 @@ class ThreadView:
                 [*ids, self.annotator],
             )
         }
+        others: dict[int, list[int]] = {}
+        if self.show_others:
+            for cluster_id, tag_id in self.db.execute(
+                "SELECT DISTINCT a.cluster_id, a.tag_id FROM annotations a "
+                f"JOIN tags t ON t.id = a.tag_id WHERE a.cluster_id IN ({marks}) "
+                f"AND a.segment_id IS NULL AND a.annotator != ? ORDER BY {CODEBOOK_ORDER}",
+                [*ids, self.annotator],
+            ):
+                others.setdefault(cluster_id, []).append(tag_id)
         return {
             cluster_id: (
                 tuple(tags.get(cluster_id, ())),
@@ -294,6 +309,7 @@ class ThreadView:
                 links_in.get(cluster_id, 0),
                 cluster_id in noted,
                 tuple(segment_tags.get(cluster_id, ())),
+                tuple(others.get(cluster_id, ())),
             )
             for cluster_id in ids
         }

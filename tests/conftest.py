@@ -45,6 +45,27 @@ def reader_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def keys_wait_for_saves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``pilot.press`` returns once the changes its keys made are committed and shown.
+
+    The reader saves on a writer thread (tui.writer) so that a locked database never freezes
+    the keys; a test that presses a key and then reads the database waits for that, as a
+    person waits for the status line to say "Tagged".
+    """
+    from textual.pilot import Pilot
+
+    press = Pilot.press
+
+    async def press_and_wait(self: Pilot, *keys: str, wait_for_saves: bool = True) -> None:
+        await press(self, *keys)
+        writer = getattr(self.app, "writer", None)
+        while wait_for_saves and writer is not None and writer.pending:
+            await self.pause()
+
+    monkeypatch.setattr(Pilot, "press", press_and_wait)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Where a test's database goes (not created)."""
@@ -166,12 +187,22 @@ def call_cli(
 
 
 def file_state(path: Path) -> str | None:
-    """The sha256 of a file's bytes, or None when there is no such file."""
+    """The sha256 of a file's bytes, and of what its -wal holds, or None when there is no such
+    file.
+
+    A database change can sit in the -wal file until the last connection closes (and an
+    in-process command's connection lingers until the collector frees it), so the -wal counts
+    too: a test that a command left the database unchanged could not fail otherwise.
+    """
     if not path.exists():
         return None
     if path.is_dir():
         return "directory:" + ",".join(sorted(p.name for p in path.iterdir()))
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = hashlib.sha256(path.read_bytes())
+    wal = path.with_name(path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size:
+        digest.update(b"-wal:" + wal.read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture(scope="session")

@@ -367,7 +367,7 @@ async def test_help_lists_every_binding_with_its_id(db_path):
         shown = screen_text(app)
         assert "cursor_down" in shown
         assert "Toggle tag 1: claim" in shown
-        for _ in range(60):
+        for _ in range(120):  # down to the last group, "Anywhere"
             await pilot.press("j")
             shown += screen_text(app)
         for binding_id in ("tag_picker", "link_rebuts", "undo", "toggle_tombstones", "quit"):
@@ -448,18 +448,24 @@ async def test_a_comment_linked_twice_from_one_comment_shows_both_links(tmp_path
         assert selected(app) == 1
 
 
-async def test_a_locked_database_is_reported_not_fatal(db_path, monkeypatch):
-    """Another process holds the write lock (a long import): the key says so; nothing breaks."""
-    monkeypatch.setattr("store.database.BUSY_TIMEOUT_MS", 50)
+async def test_a_locked_database_keeps_the_keys_live_and_saves_once_it_is_free(
+    db_path, monkeypatch
+):
+    """Another process holds the write lock (a long import): the tag waits for it on the
+    writer, the reader says so, the keys go on working, and the tag lands when it can."""
+    monkeypatch.setattr("tui.writer.WAITING_NOTICE_MS", 50)
     app = reader(db_path)
     blocker = sqlite3.connect(db_path, isolation_level=None)
     async with app.run_test(size=SIZE) as pilot:
         blocker.execute("BEGIN IMMEDIATE")
-        await pilot.press("1")
-        assert "Not saved" in status_text(app)
+        await pilot.press("1", wait_for_saves=False)
+        await wait_until(pilot, lambda: "another process is writing" in status_text(app))
+        await pilot.press("j", wait_for_saves=False)
+        assert selected(app) == 2  # the keys are live while the tag waits
+        assert annotations(db_path) == []
         blocker.execute("ROLLBACK")
-        await pilot.press("1")
-        assert annotations(db_path) == [(1, "claim")]
+        await wait_until(pilot, lambda: annotations(db_path) == [(1, "claim")])
+        await wait_until(pilot, lambda: "Tagged #1 claim" in status_text(app))
     blocker.close()
 
 

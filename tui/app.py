@@ -19,6 +19,7 @@ from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel
 from tui.widgets.jump_list import JumpList
+from tui.writer import Writer
 
 
 def reader_commands() -> type[Provider]:
@@ -55,12 +56,16 @@ class ThreadmarkApp(App[None]):
         import_path: Path | None = None,
         import_title: str | None = None,
         theme: str | None = None,
+        blind: bool = True,
     ) -> None:
+        """``blind``: the other annotators' tags are hidden until ``o`` shows them, since
+        agreement is only meaningful between codings made independently."""
         from tui import settings
 
         super().__init__()
         self.db_path = Path(db_path)
         self.annotator = annotator
+        self.blind = blind
         # A database that does not exist yet is made only once its first import has worked:
         # bad input must leave nothing behind.
         self.db: sqlite3.Connection | None = (
@@ -71,6 +76,7 @@ class ThreadmarkApp(App[None]):
         self.import_title = import_title
         self.error: str | None = None
         self.quitting = False
+        self.writer: Writer | None = None  # every change, off the UI thread (see tui.writer)
         self._remember_theme = False
         self.config_dir = settings.config_dir()
         config = settings.load_config()
@@ -97,6 +103,18 @@ class ThreadmarkApp(App[None]):
         if self.quitting and isinstance(event, events.InputEvent):
             return
         await super().on_event(event)
+
+    def on_unmount(self) -> None:
+        """Quitting waits for the changes still queued: what was typed before q is saved."""
+        if self.writer is not None:
+            self.writer.close()
+
+    def on_writer_finished(self, message: Writer.Finished) -> None:
+        self.writer.finished(message)
+
+    def on_writer_waiting(self, message: Writer.Waiting) -> None:
+        if self.reader is not None:
+            self.reader.say("Saving… another process is writing to the database.", "warning")
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return app_variable_defaults()
@@ -132,6 +150,8 @@ class ThreadmarkApp(App[None]):
 
         if self.db is None:
             self.db = open_database(self.db_path)
+        if self.writer is None:
+            self.writer = Writer(self, self.db_path)
         if thread_id is None:
             thread_id = self._last_thread()
         if thread_id is None:
@@ -200,11 +220,16 @@ class ThreadmarkApp(App[None]):
         return ", ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
 
     def action_help(self) -> None:
+        from tui.screens.adjudication import AdjudicationScreen
+        from tui.screens.agreement import AgreementScreen
+
         groups = [
             ("Thread list", CommentList.BINDINGS),
             ("Annotating", ReaderScreen.BINDINGS),
             ("Annotation pane", [*CommentPanel.BINDINGS, *JumpList.BINDINGS]),
             ("Anywhere", self.BINDINGS),
+            ("Agreement (A)", AgreementScreen.BINDINGS),
+            ("Adjudication (R)", AdjudicationScreen.BINDINGS),
         ]
         reader = self.reader
         tags = {tag.hotkey: tag.name for tag in reader.tags if tag.hotkey} if reader else {}

@@ -41,6 +41,7 @@ def open_reader(args: argparse.Namespace) -> int:
         import_path=source,
         import_title=title,
         theme=args.theme,
+        blind=args.blind,
     )
     # What start-up made (Textual's modules, the stylesheet) lives as long as the app: frozen,
     # the collector no longer walks it, which cost the first paint a full collection.

@@ -48,17 +48,20 @@ class NoteEditor(Dialog[str]):
 
     @on(TextArea.Changed)
     def _save_draft(self, event: TextArea.Changed) -> None:
-        """Store each keystroke; if the database is busy, the text stays here until close."""
-        try:
-            save_note_draft(
-                self.app.db,
-                self.unit.cluster_id,
-                self.app.annotator,
-                event.text_area.text,
-                self.unit.span,
-            )
-        except sqlite3.OperationalError:
-            self.query_one("#note-hint", Label).update("database busy: saved when you close")
+        """Store each keystroke, on the writer like every change (see tui.writer)."""
+        unit, annotator, text = self.unit, self.app.annotator, event.text_area.text
+        self.app.writer.submit(
+            lambda db: save_note_draft(db, unit.cluster_id, annotator, text, unit.span),
+            lambda _: None,
+            self._draft_not_saved,
+        )
+
+    def _draft_not_saved(self, error: Exception) -> None:
+        """The text stays here, and is saved (or its failure said) when the editor closes."""
+        if not isinstance(error, sqlite3.Error):
+            raise error
+        if self.is_attached:
+            self.query_one("#note-hint", Label).update("not saved yet: saved when you close")
 
     def action_close(self) -> None:
         self.dismiss(self.query_one(TextArea).text)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,6 +41,10 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.progress_header import ProgressHeader
 from tui.widgets.status_line import StatusLine
 from tui.wording import plural
+
+T = TypeVar("T")
+# How often the reader looks for other annotators' changes: within a second, as the team wants.
+REFRESH_S = 0.5
 
 LINK_KEYS = {"rebuts": "r", "supports": "s", "undercuts": "u", "rephrases": "p"}
 HISTORY_KEPT = 100
@@ -120,6 +124,14 @@ class ReaderScreen(Screen):
         ),
         Binding("x", "export", "Export", tooltip="Export dialog", id="export"),
         Binding(
+            "o",
+            "toggle_others",
+            "Others",
+            show=False,
+            tooltip="Show or hide the other annotators' tags (hidden while coding blind)",
+            id="toggle_others",
+        ),
+        Binding(
             "v",
             "into_pane",
             "Sentences",
@@ -159,6 +171,22 @@ class ReaderScreen(Screen):
             tooltip="Forward again, after going back",
             id="jump_forward",
         ),
+        Binding(
+            "A",
+            "agreement",
+            "Agreement",
+            show=False,
+            tooltip="Agreement between the annotators",
+            id="agreement",
+        ),
+        Binding(
+            "R",
+            "adjudicate",
+            "Adjudicate",
+            show=False,
+            tooltip="Settle the disagreements into your layer",
+            id="adjudicate",
+        ),
     ]
     DEFAULT_CSS = """
     ReaderScreen #panes { height: 1fr; }
@@ -173,7 +201,8 @@ class ReaderScreen(Screen):
         self.thread_id = thread_id
         self.row_filter = RowFilter()
         self.tags: list[Tag] = list_tags(self.db)
-        self._codebook_version = self._data_version()
+        self._seen_version = self._data_version()
+        self.show_others = not self.app.blind  # blind coding: others' tags hidden until asked
         self.thread = get_thread(self.db, thread_id)
         self.thread_size = thread_size(self.db, thread_id)  # fixed at import
         self.marked: Unit | None = None  # what a link key links to the selection
@@ -201,6 +230,7 @@ class ReaderScreen(Screen):
         self.comment_list.focus()
         self._refresh_header()
         self._show_selected()
+        self.set_interval(REFRESH_S, self.take_in_changes)
 
     @property
     def comment_list(self) -> CommentList:
@@ -212,7 +242,9 @@ class ReaderScreen(Screen):
         return row.id if row else None
 
     def _view(self) -> ThreadView:
-        return ThreadView(self.db, self.thread_id, self.annotator, self.row_filter)
+        return ThreadView(
+            self.db, self.thread_id, self.annotator, self.row_filter, show_others=self.show_others
+        )
 
     # -- keeping the panes current ------------------------------------------------------
 
@@ -222,7 +254,11 @@ class ReaderScreen(Screen):
 
     def _show_selected(self) -> None:
         cluster_id = self.selected_id
-        detail = comment_detail(self.db, cluster_id, self.annotator) if cluster_id else None
+        detail = (
+            comment_detail(self.db, cluster_id, self.annotator, others=self.show_others)
+            if cluster_id
+            else None
+        )
         self.query_one(CommentPanel).show(
             detail, ansi=self.app.current_theme.ansi, search=self.row_filter.search
         )
@@ -312,7 +348,14 @@ class ReaderScreen(Screen):
     def _matches_found(self, row_filter: RowFilter, ids: array, keep: int | None) -> None:
         if row_filter != self.row_filter:  # the user has asked for another filter since
             return
-        view = ThreadView(self.db, self.thread_id, self.annotator, row_filter, ids=ids)
+        view = ThreadView(
+            self.db,
+            self.thread_id,
+            self.annotator,
+            row_filter,
+            ids=ids,
+            show_others=self.show_others,
+        )
         self._show_view(view, keep)
         if not ids:
             self.say("Nothing matches; esc clears the filter.", "warning")
@@ -372,21 +415,21 @@ class ReaderScreen(Screen):
 
     @on(JumpList.Unlink)
     def _on_unlink(self, event: JumpList.Unlink) -> None:
-        link = event.link
-        with self._saving():
-            annotate.remove_link(
-                self.db,
+        link, annotator = event.link, self.annotator
+        source = self.label_of(link.source, link.source_span)
+        target = self.label_of(link.target, link.target_span)
+        self.save(
+            lambda db: annotate.remove_link(
+                db,
                 link.source,
                 link.target,
                 link.kind,
-                self.annotator,
+                annotator,
                 source_span=link.source_span,
                 target_span=link.target_span,
-            )
-            self.changed()
-            source = self.label_of(link.source, link.source_span)
-            target = self.label_of(link.target, link.target_span)
-            self.say(f"Removed {source} {link.kind} {target} (z undoes)")
+            ),
+            lambda _: self.say(f"Removed {source} {link.kind} {target} (z undoes)"),
+        )
 
     @on(CommentPanel.SelectionChanged)
     def _on_segment_selected(self, event: CommentPanel.SelectionChanged) -> None:
@@ -418,16 +461,28 @@ class ReaderScreen(Screen):
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
-    def refresh_codebook(self) -> None:
-        """Take in tags another annotator's reader created since (the file changed under us)."""
+    def take_in_changes(self) -> None:
+        """Show what other processes (other annotators, a script) changed since we last looked:
+        checked every REFRESH_S and before a tag key, cheaply (``PRAGMA data_version`` counts
+        other connections' commits).  The cursor, the selection and the scroll stay put."""
         version = self._data_version()
-        if version == self._codebook_version:
+        if version == self._seen_version:
             return
-        self._codebook_version = version
+        self._seen_version = version
         tags = list_tags(self.db)
         if tags != self.tags:
             self.tags = tags
             self.comment_list.set_tags(tags)
+        self.changed()
+
+    def action_toggle_others(self) -> None:
+        self.show_others = not self.show_others
+        self.comment_list.view.show_others = self.show_others  # the same rows, others' tags or not
+        self.changed()
+        if self.show_others:
+            self.say("Showing everyone's tags (others' after ◦); o hides them again.")
+        else:
+            self.say("Showing only your tags (blind coding); o shows everyone's.")
 
     def action_next_untagged(self, step: int = 1) -> None:
         index = self.comment_list.view.next_untagged(self.comment_list.cursor, step)
@@ -440,7 +495,7 @@ class ReaderScreen(Screen):
         self.action_next_untagged(-1)
 
     def action_toggle_hotkey(self, hotkey: str) -> None:
-        self.refresh_codebook()
+        self.take_in_changes()
         tag = next((tag for tag in self.tags if tag.hotkey == hotkey), None)
         if tag is None:
             self.say(f"No tag has hotkey {hotkey}; t opens the tag picker.", "warning")
@@ -451,30 +506,34 @@ class ReaderScreen(Screen):
         unit = self._require_unit()
         if unit is None:
             return
-        with self._saving():
-            tagged = annotate.toggle_tag(
-                self.db, unit.cluster_id, tag.id, self.annotator, unit.span
-            )
+        annotator, label = self.annotator, self.label_of(unit.cluster_id, unit.span)
+        self.save(
+            lambda db: annotate.toggle_tag(db, unit.cluster_id, tag.id, annotator, unit.span),
+            lambda tagged: self.say(f"{'Tagged' if tagged else 'Untagged'} {label} {tag.name}"),
+        )
+
+    def save(self, change: Callable[[sqlite3.Connection], T], done: Callable[[T], None]) -> None:
+        """Make a change on the writer (off the UI thread: see tui.writer); once committed,
+        the panes are redrawn and ``done(result)`` says what happened."""
+
+        def committed(result: T) -> None:
+            self._seen_version = self._data_version()  # our own commit: redrawn right here
             self.changed()
-            verb = "Tagged" if tagged else "Untagged"
-            self.say(f"{verb} {self.label_of(unit.cluster_id, unit.span)} {tag.name}")
+            done(result)
 
-    @contextmanager
-    def _saving(self) -> Iterator[None]:
-        """Around one change: a user error or a database locked too long becomes a message.
+        self.app.writer.submit(change, committed, self._not_saved)
 
-        Another process (a colleague's long import) can hold the write lock past the busy
-        timeout; the change is then not saved, and the reader says so instead of dying.
-        """
-        try:
-            yield
-        except ThreadmarkError as error:
+    def _not_saved(self, error: Exception) -> None:
+        """A user error, or the file's problem, becomes a message; anything else is a bug."""
+        if isinstance(error, ThreadmarkError):
             self.say(f"Not saved: {error}.", "error")
-        except sqlite3.OperationalError as error:
+        elif isinstance(error, sqlite3.OperationalError):  # a full disk, say
             self.say(f"Not saved ({error}): try again in a moment.", "error")
-        except sqlite3.DatabaseError as error:  # a damaged page, met only now it is read
+        elif isinstance(error, sqlite3.DatabaseError):  # a damaged page, met only now
             problem = database_error(self.app.db_path, error) or error
             self.say(f"Not saved: {problem}", "error")
+        else:
+            raise error
 
     def action_tag_picker(self) -> None:
         from tui.screens.tag_picker import TagPicker
@@ -482,7 +541,7 @@ class ReaderScreen(Screen):
         unit = self._require_unit()
         if unit is None:
             return
-        self.refresh_codebook()
+        self.take_in_changes()
         label = self.label_of(unit.cluster_id, unit.span)
         self.app.push_screen(TagPicker(self.tags, label), self._picked_tag)
 
@@ -490,13 +549,15 @@ class ReaderScreen(Screen):
         if choice is None:
             return
         if isinstance(choice, str):
-            with self._saving():
-                choice = annotate.create_tag(self.db, choice, self.annotator)
-            if isinstance(choice, str):  # not created
-                return
-            self.tags = list_tags(self.db)
-            self.comment_list.set_tags(self.tags)
+            name, annotator = choice, self.annotator
+            self.save(lambda db: annotate.create_tag(db, name, annotator), self._tag_created)
+            return
         self.toggle_tag(choice)
+
+    def _tag_created(self, tag: Tag) -> None:
+        self.tags = list_tags(self.db)
+        self.comment_list.set_tags(self.tags)
+        self.toggle_tag(tag)
 
     def action_mark(self) -> None:
         unit = self._require_unit()
@@ -530,23 +591,28 @@ class ReaderScreen(Screen):
         )
 
     def _make_link(self, source: Unit, target: Unit, kind: str) -> None:
-        with self._saving():
-            made = annotate.add_link(
-                self.db,
-                source.cluster_id,
-                target.cluster_id,
-                kind,
-                self.annotator,
-                source_span=source.span,
-                target_span=target.span,
-            )
-            self.changed()
-            source_label = self.label_of(source.cluster_id, source.span)
-            target_label = self.label_of(target.cluster_id, target.span)
+        annotator = self.annotator
+        source_label = self.label_of(source.cluster_id, source.span)
+        target_label = self.label_of(target.cluster_id, target.span)
+
+        def said(made: bool) -> None:
             if made:
                 self.say(f"Linked: {source_label} {kind} {target_label}")
             else:
                 self.say(f"{source_label} already {kind} {target_label}.", "warning")
+
+        self.save(
+            lambda db: annotate.add_link(
+                db,
+                source.cluster_id,
+                target.cluster_id,
+                kind,
+                annotator,
+                source_span=source.span,
+                target_span=target.span,
+            ),
+            said,
+        )
 
     def action_edit_note(self) -> None:
         from tui.screens.note_editor import NoteEditor
@@ -563,11 +629,13 @@ class ReaderScreen(Screen):
     def _save_note(self, unit: Unit, original: str | None, text: str | None) -> None:
         if text is None:
             return
-        with self._saving():
-            annotate.set_note(
-                self.db, unit.cluster_id, self.annotator, text, span=unit.span, original=original
-            )
-            self.changed()
+        annotator = self.annotator
+        self.save(
+            lambda db: annotate.set_note(
+                db, unit.cluster_id, annotator, text, span=unit.span, original=original
+            ),
+            lambda _: None,
+        )
 
     def action_search(self) -> None:
         from tui.screens.search import SearchPrompt
@@ -584,7 +652,7 @@ class ReaderScreen(Screen):
         from store.queries import filter_counts
         from tui.screens.filter import FilterPicker
 
-        self.refresh_codebook()
+        self.take_in_changes()
         counts = filter_counts(
             self.db, self.thread_id, self.annotator, hide_tombstones=self.row_filter.hide_tombstones
         )
@@ -618,8 +686,9 @@ class ReaderScreen(Screen):
         self._replay(annotate.redo, "Redid", "Nothing to redo.")
 
     def _replay(self, step, verb: str, nothing: str) -> None:
-        with self._saving():
-            event = step(self.db, self.annotator)
+        annotator = self.annotator
+
+        def replayed(event: annotate.Event | None) -> None:
             if event is None:
                 self.say(nothing, "warning")
                 return
@@ -627,12 +696,24 @@ class ReaderScreen(Screen):
             self.changed()
             self.say(f"{verb} {event.describe(self.label_of)}")
 
+        self.save(lambda db: step(db, annotator), replayed)
+
     def action_export(self, format: str = "csv") -> None:
         from tui.screens.export import ExportDialog
 
         self.app.push_screen(
             ExportDialog(self.app.db_path, self.thread_id, self.thread.title, format)
         )
+
+    def action_agreement(self) -> None:
+        from tui.screens.agreement import AgreementScreen
+
+        self.app.push_screen(AgreementScreen(self.thread_id))
+
+    def action_adjudicate(self) -> None:
+        from tui.screens.adjudication import AdjudicationScreen
+
+        self.app.push_screen(AdjudicationScreen(self.thread_id))
 
     def action_switch_pane(self) -> None:
         """Tab: from the list to the annotation pane (its links, if any) and back."""

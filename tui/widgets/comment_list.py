@@ -267,6 +267,10 @@ class CommentList(ScrollView, can_focus=True):
             segments.append(Segment(" ", base))
             chip = chip_style(tag, ansi=ansi, foreground=style("chip").color)
             segments.append(Segment(chip_label(tag), base + chip))
+        others = [self._tags[tag_id] for tag_id in row.others_tag_ids if tag_id in self._tags]
+        if others:  # other annotators' tags: apart, after a marker, never in tag colours
+            segments.append(Segment(" ◦", style("link")))
+            segments.extend(Segment(chip_label(tag), base + Style(dim=True)) for tag in others)
         on_parts = [self._tags[tag_id] for tag_id in row.segment_tag_ids if tag_id in self._tags]
         if on_parts:  # tags on sentences: the tag's colour on the text, not behind it
             segments.append(Segment(" ¶", style("link")))
