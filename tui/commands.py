@@ -59,6 +59,8 @@ class ReaderCommands(Provider):
             ("Link: rephrases another comment", partial(screen.action_link, "rephrases"), "p"),
             ("Back to the comment jumped from", screen.action_jump_back, "ctrl+o"),
             ("Export…", screen.action_export, "x"),
+            ("Agreement between the annotators", screen.action_agreement, "A"),
+            ("Review disagreements: adjudicate into your layer", screen.action_adjudicate, "R"),
             ("Help: every key", self.app.action_help, "?"),
         ]
         for tag in screen.tags:
