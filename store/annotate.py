@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
-from store.codebook import Tag, insert_tag
+from store.codebook import (
+    Tag,
+    check_color,
+    check_hotkey,
+    clean_tag_name,
+    get_tag,
+    insert_tag,
+    tag_by_name,
+)
 from store.database import now, write
 from store.errors import ThreadmarkError
 from store.schema import HUMAN_LINK_KINDS
-from store.segments import Span, drop_if_unused, segment_id
+from store.segments import Span, Unit, drop_if_unused, segment_id
 
 # The changes undo can reverse, each with the change that reverses it.
 INVERSE = {"tag": "untag", "untag": "tag", "link": "unlink", "unlink": "link", "note": "note"}
@@ -238,14 +246,131 @@ def apply_change(
     return True
 
 
+def journal_event(db: sqlite3.Connection, annotator: str, action: str, payload: dict) -> None:
+    """Journal an action that is no change of the tables here (an adjudicator's decision, see
+    store.adjudication), inside the caller's write transaction; undo replays only the actions
+    in INVERSE, so it passes over it."""
+    if not db.in_transaction:
+        raise RuntimeError("journal_event needs the caller's write transaction (database.write)")
+    _journal(db, annotator, action, payload)
+
+
 def create_tag(
-    db: sqlite3.Connection, name: str, annotator: str, *, color: str | None = None
+    db: sqlite3.Connection,
+    name: str,
+    annotator: str,
+    *,
+    color: str | None = None,
+    hotkey: str | None = None,
+    description: str = "",
 ) -> Tag:
-    """Add a tag to the codebook.  Journaled for the audit trail, but not undone by ``z``."""
+    """Add a tag to the codebook (with no ``hotkey``, the first free one).  Journaled for the
+    audit trail, but not undone by ``z``."""
     with write(db):
-        tag = insert_tag(db, name, color=color)
+        if hotkey is not None:
+            check_hotkey(db, hotkey)
+        tag = insert_tag(db, name, color=color, hotkey=hotkey, description=description)
         _journal(db, annotator, "create_tag", {"tag": tag.id, "name": tag.name})
     return tag
+
+
+def tag_units(
+    db: sqlite3.Connection,
+    units: Iterable[Unit],
+    tag_id: int,
+    annotator: str,
+    *,
+    remove: bool = False,
+) -> int:
+    """Tag each unit (with ``remove``, untag it) unless it already is so, all in one
+    transaction; how many changed.
+
+    For scripts, where running a command twice must not undo it (:func:`toggle_tag` toggles).
+    Each change is journaled as the reader's are, so ``z`` undoes them one at a time.  A
+    deleted comment refuses a tag, and so the whole batch: leave tombstones out of it.
+    """
+    with write(db):
+        name = get_tag(db, tag_id).name
+        changed = 0
+        for unit in units:
+            _require_comments(db, unit.cluster_id)
+            payload = {"cluster": unit.cluster_id, "tag": tag_id, "name": name}
+            payload.update(_spans(span=unit.span))
+            changed += apply_change(db, annotator, "untag" if remove else "tag", payload)
+    return changed
+
+
+class TagInUse(ThreadmarkError):
+    """A tag that is on comments or segments, which only a forced delete removes."""
+
+    def __init__(self, tag: Tag, uses: int) -> None:
+        super().__init__(
+            f"tag {tag.name!r} is in use ({uses} annotation{'' if uses == 1 else 's'})"
+        )
+        self.uses = uses
+
+
+def rename_tag(db: sqlite3.Connection, tag_id: int, name: str, annotator: str) -> Tag:
+    """Rename a tag (a change of case included); its annotations keep it."""
+    with write(db):
+        name = clean_tag_name(name)
+        other = tag_by_name(db, name)
+        if other is not None and other.id != tag_id:
+            raise ThreadmarkError(f"there is already a tag named {other.name!r}")
+        return _change_tag(db, annotator, "rename_tag", get_tag(db, tag_id), "name", name)
+
+
+def recolour_tag(db: sqlite3.Connection, tag_id: int, color: str, annotator: str) -> Tag:
+    """Give a tag another chip colour (``#rrggbb``)."""
+    with write(db):
+        check_color(color)
+        return _change_tag(db, annotator, "recolour_tag", get_tag(db, tag_id), "color", color)
+
+
+def set_tag_hotkey(db: sqlite3.Connection, tag_id: int, hotkey: str | None, annotator: str) -> Tag:
+    """Give a tag the hotkey (``1``-``9``), or with None take its hotkey away."""
+    with write(db):
+        if hotkey is not None:
+            check_hotkey(db, hotkey, tag_id)
+        return _change_tag(db, annotator, "set_tag_hotkey", get_tag(db, tag_id), "hotkey", hotkey)
+
+
+def delete_tag(db: sqlite3.Connection, tag_id: int, annotator: str, *, force: bool = False) -> int:
+    """Take a tag out of the codebook; how many annotations (anyone's) went with it.
+
+    A tag in use is refused (:class:`TagInUse`) unless ``force``.  Journaled, not undone by
+    ``z``; from then on no one's undo or redo replays a change of the deleted tag (see
+    :func:`_replay`), which could not be made again.
+    """
+    with write(db):
+        tag = get_tag(db, tag_id)
+        # The segment of each annotation (None: on a whole comment), to drop those left unused.
+        uses = [
+            row[0]
+            for row in db.execute("SELECT segment_id FROM annotations WHERE tag_id = ?", (tag_id,))
+        ]
+        if uses and not force:
+            raise TagInUse(tag, len(uses))
+        db.execute("DELETE FROM annotations WHERE tag_id = ?", (tag_id,))
+        db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+        for segment in dict.fromkeys(uses):
+            drop_if_unused(db, segment)
+        payload = {"tag": tag_id, "name": tag.name, "annotations": len(uses)}
+        _journal(db, annotator, "delete_tag", payload)
+    return len(uses)
+
+
+def _change_tag(
+    db: sqlite3.Connection, annotator: str, action: str, tag: Tag, column: str, value: str | None
+) -> Tag:
+    """Set one of a tag's columns (a name in the code, never user text) and journal it, before
+    and after, inside the caller's transaction; setting what it already is does nothing."""
+    before = getattr(tag, column)
+    if value != before:
+        db.execute(f"UPDATE tags SET {column} = ? WHERE id = ?", (value, tag.id))
+        payload = {"tag": tag.id, "name": tag.name, "before": before, "after": value}
+        _journal(db, annotator, action, payload)
+    return replace(tag, **{column: value})
 
 
 def undo(db: sqlite3.Connection, annotator: str) -> Event | None:
@@ -275,15 +400,24 @@ def _step(db: sqlite3.Connection, annotator: str, direction: str) -> Event | Non
 
 
 def _replay(db: sqlite3.Connection, annotator: str) -> tuple[list[Event], list[Event]]:
-    """Walk the journal to find the undo stack and the redo stack as they stand now."""
+    """Walk the journal to find the undo stack and the redo stack as they stand now.
+
+    A deleted tag (by anyone) takes the changes of it off both stacks where it was deleted: a
+    tag that no longer exists cannot be put back, and a new tag may take its id.
+    """
     done: list[Event] = []
     undone: list[Event] = []
     rows = db.execute(
-        "SELECT id, action, payload FROM events WHERE annotator = ? ORDER BY id", (annotator,)
+        "SELECT id, action, payload FROM events WHERE annotator = ? OR action = 'delete_tag' "
+        "ORDER BY id",
+        (annotator,),
     )
     for event_id, action, payload in rows:
         event = Event(event_id, action, json.loads(payload))
-        if action in INVERSE:
+        if action == "delete_tag":
+            done[:] = _without_tag(done, event.payload["tag"])
+            undone[:] = _without_tag(undone, event.payload["tag"])
+        elif action in INVERSE:
             done.append(event)
             undone.clear()
         elif action == "undo" and done:
@@ -291,6 +425,14 @@ def _replay(db: sqlite3.Connection, annotator: str) -> tuple[list[Event], list[E
         elif action == "redo" and undone:
             done.append(undone.pop())
     return done, undone
+
+
+def _without_tag(events: list[Event], tag_id: int) -> list[Event]:
+    return [
+        event
+        for event in events
+        if not (event.action in ("tag", "untag") and event.payload["tag"] == tag_id)
+    ]
 
 
 def _inverse_payload(event: Event) -> dict[str, Any]:

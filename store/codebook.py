@@ -76,8 +76,8 @@ def insert_tag(
     name = clean_tag_name(name)
     if tag_by_name(db, name):
         raise ThreadmarkError(f"there is already a tag named {name!r}")
-    if color is not None and not _COLOR.match(color):
-        raise ThreadmarkError(f"a tag colour is #rrggbb, not {color!r}")
+    if color is not None:
+        check_color(color)
     used = {row[0] for row in db.execute("SELECT hotkey FROM tags WHERE hotkey IS NOT NULL")}
     if hotkey is None:
         hotkey = next((key for key in HOTKEYS if key not in used), None)
@@ -90,3 +90,42 @@ def insert_tag(
         (name, hotkey, color, description),
     )
     return Tag(cursor.lastrowid, name, hotkey, color, description, None)
+
+
+def check_color(color: str) -> None:
+    """Refuse a colour the themes cannot draw a chip in."""
+    if not _COLOR.match(color):
+        raise ThreadmarkError(f"a tag colour is #rrggbb, not {color!r}")
+
+
+def check_hotkey(db: sqlite3.Connection, hotkey: str, tag_id: int | None = None) -> None:
+    """Refuse a hotkey the reader has no key for, or one another tag than ``tag_id`` has."""
+    if hotkey not in HOTKEYS:
+        raise ThreadmarkError(f"a hotkey is one of {', '.join(HOTKEYS)}, not {hotkey!r}")
+    holder = next((tag for tag in list_tags(db) if tag.hotkey == hotkey), None)
+    if holder is not None and holder.id != tag_id:
+        raise ThreadmarkError(f"hotkey {hotkey} is taken by {holder.name!r}")
+
+
+def find_tag(db: sqlite3.Connection, wanted: str) -> Tag:
+    """The tag a person means by ``wanted``: its name in any case (as the tag picker reads a
+    name), else its hotkey."""
+    name = " ".join(wanted.split()).casefold()
+    tags = list_tags(db)
+    found = next((tag for tag in tags if tag.name.casefold() == name), None)
+    found = found or next((tag for tag in tags if tag.hotkey == wanted.strip()), None)
+    if found is None:
+        raise ThreadmarkError(f"there is no tag named {wanted!r} and no tag with that hotkey")
+    return found
+
+
+def get_tag(db: sqlite3.Connection, tag_id: int) -> Tag:
+    found = next((tag for tag in list_tags(db) if tag.id == tag_id), None)
+    if found is None:
+        raise ThreadmarkError(f"there is no tag {tag_id}")
+    return found
+
+
+def tag_uses(db: sqlite3.Connection) -> dict[int, int]:
+    """How many times each tag is on a comment or a segment, by anyone (tag id -> uses)."""
+    return dict(db.execute("SELECT tag_id, count(*) FROM annotations GROUP BY tag_id").fetchall())
