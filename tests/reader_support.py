@@ -22,45 +22,80 @@ from tui.app import ThreadmarkApp
 SIZE = (80, 24)
 
 
+class Terminal:
+    """``threadmark ARGS`` on a real 80x24 pseudo-terminal, for a test to type into and read.
+
+    Everything the program writes is kept in ``output``; leaving the ``with`` block kills it
+    if it is still running.
+    """
+
+    def __init__(self, args: list[object], tmp_path: Path) -> None:
+        self.controller, terminal = os.openpty()
+        fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        env = {**clean_env(tmp_path, None), "TERM": "xterm-256color"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui.cli", *map(str, args)],
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=env,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+        os.close(terminal)
+        self.output = bytearray()
+        self.closed = False  # the program closed the terminal: it has exited
+
+    def __enter__(self) -> Terminal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        os.close(self.controller)
+
+    def send(self, keys: bytes) -> None:
+        os.write(self.controller, keys)
+
+    def read(self, timeout: float) -> bool:
+        """Add what the program writes within ``timeout`` seconds; False if it wrote nothing."""
+        if self.closed or not select.select([self.controller], [], [], timeout)[0]:
+            return False
+        try:
+            chunk = os.read(self.controller, 65536)
+        except OSError:  # EIO: the program closed the terminal
+            chunk = b""
+        self.closed = not chunk
+        self.output += chunk
+        return bool(chunk)
+
+    def read_until(self, wanted: bytes, *, since: int = 0, timeout: float = 30.0) -> None:
+        """Read until ``wanted`` shows in the output after offset ``since``; fail after
+        ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while wanted not in self.output[since:]:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0 and not self.closed, f"{wanted!r} never appeared on the screen"
+            self.read(remaining)
+
+    def wait(self, timeout: float = 60) -> tuple[int, str]:
+        """Read until the program exits; its exit status and everything it wrote."""
+        deadline = time.monotonic() + timeout
+        while not self.closed and time.monotonic() < deadline:
+            if not self.read(0.1) and self.process.poll() is not None:
+                break
+        code = self.process.wait(timeout=max(1.0, deadline - time.monotonic()))
+        return code, self.output.decode("utf-8", errors="replace")
+
+
 def run_in_terminal(args: list[object], tmp_path: Path, timeout: float = 60) -> tuple[int, str]:
     """Run ``threadmark ARGS`` on a real 80x24 pseudo-terminal until it exits.
 
     Returns its exit status and everything it wrote to the terminal.
     """
-    controller, terminal = os.openpty()
-    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**clean_env(tmp_path, None), "TERM": "xterm-256color"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", *map(str, args)],
-        stdin=terminal,
-        stdout=terminal,
-        stderr=terminal,
-        env=env,
-        cwd=tmp_path,
-        start_new_session=True,
-    )
-    os.close(terminal)
-    output = bytearray()
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([controller], [], [], 0.1)
-            if ready:
-                try:
-                    chunk = os.read(controller, 65536)
-                except OSError:  # the terminal closed: the program has exited
-                    break
-                if not chunk:
-                    break
-                output += chunk
-            elif process.poll() is not None:
-                break
-        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
-    return code, output.decode("utf-8", errors="replace")
+    with Terminal(args, tmp_path) as terminal:
+        return terminal.wait(timeout)
 
 
 def seeded_database(path: Path) -> Path:
