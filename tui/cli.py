@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,8 @@ from tui.wording import plural
 if TYPE_CHECKING:
     from store.ingest import PreparedImport
     from store.merging import MergeReport
-    from store.records import ReadOptions
+    from store.records import ParsedThread, ReadOptions
+    from store.rescrape import PreparedUpdate, UpdateOutcome
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -74,7 +76,7 @@ def default_annotator() -> str:
         return "annotator"
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         type=Path,
@@ -83,7 +85,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_thread(parser: argparse.ArgumentParser) -> None:
+def add_thread_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thread", type=int, default=None, help="only this thread (an id)")
 
 
@@ -122,12 +124,19 @@ def reader_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="threadmark",
         description="Read and annotate a discussion thread. "
-        f"Subcommands: {', '.join(SUBCOMMANDS)} (threadmark SUBCOMMAND --help).",
+        f"Subcommands: {', '.join([*SUBCOMMANDS, *COMMAND_MODULES])} "
+        "(threadmark SUBCOMMAND --help).",
     )
     parser.add_argument("file", nargs="?", type=Path, help="a thread to import and open")
-    _add_db(parser)
+    add_db_option(parser)
     parser.add_argument("--annotator", default=None, help="your name on annotations")
     parser.add_argument("--theme", default=None, help="colour theme (remembered)")
+    parser.add_argument(
+        "--blind",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="hide the other annotators' tags until o shows them (default: blind)",
+    )
     parser.add_argument(
         "--version", action=VersionAction, nargs=0, help="print the version and exit"
     )
@@ -140,12 +149,14 @@ def import_parser() -> ArgumentParser:
 
     parser = ArgumentParser(
         prog="threadmark import",
-        description="Import threads.",
+        description="Import threads.  A newer scrape of a thread already here updates it:\n"
+        "new comments are added, edits taken in, and every code is kept (an update folds\n"
+        "as its thread was folded, whatever --fold and --threshold say).",
         epilog=_formats_epilog(IMPORT_FORMATS),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    _add_db(parser)
+    add_db_option(parser)
     parser.add_argument("--format", default="auto", choices=("auto", *FORMATS))
     parser.add_argument(
         "--split",
@@ -181,6 +192,14 @@ def import_parser() -> ArgumentParser:
     )
     parser.add_argument("--title", default=None, help="thread title (default: from the file)")
     parser.add_argument(
+        "--update",
+        type=int,
+        default=None,
+        metavar="THREAD",
+        help="update this thread (an id) from the files, newer scrapes of it: for a source "
+        "that does not name its thread, or a thread imported by an older threadmark",
+    )
+    parser.add_argument(
         "--skip-bad",
         action="store_true",
         help="import the good files when some are bad (default: a bad file imports none)",
@@ -190,8 +209,8 @@ def import_parser() -> ArgumentParser:
 
 def stats_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="threadmark stats", description="Count comments and annotations.")
-    _add_db(parser)
-    _add_thread(parser)
+    add_db_option(parser)
+    add_thread_option(parser)
     parser.add_argument("--json", action="store_true", help="one JSON object")
     return parser
 
@@ -205,8 +224,8 @@ def export_parser() -> ArgumentParser:
         epilog=_formats_epilog(EXPORT_FORMATS.values()),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_db(parser)
-    _add_thread(parser)
+    add_db_option(parser)
+    add_thread_option(parser)
     parser.add_argument("--format", required=True, choices=tuple(EXPORT_FORMATS))
     parser.add_argument(
         "--annotator",
@@ -230,7 +249,7 @@ def merge_parser() -> ArgumentParser:
         ),
     )
     parser.add_argument("other", type=Path, metavar="OTHER.db")
-    _add_db(parser)
+    add_db_option(parser)
     return parser
 
 
@@ -239,10 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(argv)
     except ThreadmarkError as error:
-        _say(f"threadmark: error: {error}")
+        say(f"threadmark: error: {error}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        _say("threadmark: interrupted; nothing was saved from the unfinished step")
+        say("threadmark: interrupted; nothing was saved from the unfinished step")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # `threadmark export ... | head`: the reader went away, which is not an error.
@@ -254,6 +273,9 @@ def run(argv: list[str]) -> int:
     """Build only the parser the command needs: each loads only what its command uses."""
     if argv and argv[0] in SUBCOMMANDS:
         parser, command = SUBCOMMANDS[argv[0]]
+        args = parser().parse_args(argv[1:])
+    elif argv and argv[0] in COMMAND_MODULES:
+        parser, command = import_module(COMMAND_MODULES[argv[0]]).SUBCOMMANDS[argv[0]]
         args = parser().parse_args(argv[1:])
     else:
         args = reader_parser().parse_args(argv)
@@ -271,14 +293,16 @@ def run(argv: list[str]) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Read and fold every file before storing any, so a bad file is found before a write.
+    """Read every file before storing any, so a bad file is found before a write; then store
+    them all in one transaction (new threads and updates alike).
 
     By default one bad file imports none; with ``--skip-bad`` the others are imported, each
     bad one gets its own error line, and the exit status is still 2.
     """
     from store.database import database_exists, open_database
-    from store.ingest import PreparedImport, write_imports
+    from store.ingest import PreparedImport
     from store.records import ReadOptions
+    from store.rescrape import PreparedUpdate, UpdateOutcome, write_batch
     from tui.progress import import_progress
 
     options = ReadOptions(
@@ -294,24 +318,29 @@ def cmd_import(args: argparse.Namespace) -> int:
     # file has been read, so bad input leaves it empty.
     db = open_database(args.db) if database_exists(args.db) else None
     outcomes = []
+    new_keys: set[str] = set()  # the thread keys of the new threads the batch imports
     for path in args.files:
         try:
-            outcomes.append((path, _read_for_import(db, path, args, options)))
+            outcomes.append((path, _read_for_import(db, path, args, options, new_keys)))
         except ThreadmarkError as error:
             if not args.skip_bad:
                 raise ThreadmarkError(f"{error}; nothing imported") from None
             outcomes.append((path, error))
-    to_store = [outcome for _, outcome in outcomes if isinstance(outcome, PreparedImport)]
+    to_store = [
+        outcome for _, outcome in outcomes if isinstance(outcome, PreparedImport | PreparedUpdate)
+    ]
     if to_store:  # one transaction: a failure while storing any file stores none of them
         db = db or open_database(args.db)
         with import_progress(f"storing {len(to_store)} of {len(outcomes)} files") as progress:
-            stored = iter(write_imports(db, to_store, progress))
+            stored = iter(write_batch(db, to_store, progress))
     for path, outcome in outcomes:
         if isinstance(outcome, ThreadmarkError):
-            _say(f"threadmark: error: {outcome}; skipped")
+            say(f"threadmark: error: {outcome}; skipped")
         elif isinstance(outcome, int):
             _already_imported(path, outcome)
-        elif (written := next(stored)).restored is not None:
+        elif isinstance(written := next(stored), UpdateOutcome):
+            _report_update(path, outcome, written)
+        elif written.restored is not None:
             _report_restore(path, written.restored)
         elif written.created:
             _report_import(path, outcome, written.thread_id)
@@ -322,50 +351,91 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _read_for_import(
-    db, path: Path, args: argparse.Namespace, options: ReadOptions
-) -> PreparedImport | int:
-    """``path`` read and folded, or the id of the thread it already is in ``db``."""
-    from store.ingest import file_sha256, prepare, thread_with_sha256
+    db, path: Path, args: argparse.Namespace, options: ReadOptions, new_keys: set[str]
+) -> PreparedImport | PreparedUpdate | int:
+    """``path`` read, or the id of the thread it already is in ``db``.
+
+    It is an update of the thread ``--update`` names, else of the thread here with its thread
+    key, else of the one an earlier file of the batch imports with that key (in ``new_keys``;
+    found when stored); else a new thread, folded now.
+    """
+    from store.ingest import (
+        file_sha256,
+        fold_thread,
+        read_thread,
+        thread_with_key,
+        thread_with_sha256,
+    )
+    from store.rescrape import PreparedUpdate, check_update
     from tui.progress import import_progress
 
     if db is not None and (existing := thread_with_sha256(db, file_sha256(path))):
+        if args.update not in (None, existing):
+            raise ThreadmarkError(f"{path} is the file of thread {existing}, not of {args.update}")
         return existing
     with import_progress(f"reading {inert(path.name)}") as progress:
-        return prepare(
-            path,
-            format=args.format,
-            options=options,
-            threshold=args.threshold,
-            fold_mode=args.fold,
-            title=args.title,
-            progress=progress,
-        )
+        sha256, parsed = read_thread(path, args.format, options)
+        thread_id = args.update
+        if thread_id is None and db is not None:
+            thread_id = thread_with_key(db, parsed.thread_key)
+        if thread_id is None and parsed.thread_key not in new_keys:
+            if parsed.thread_key is not None:
+                new_keys.add(parsed.thread_key)
+            return fold_thread(
+                path,
+                sha256,
+                parsed,
+                threshold=args.threshold,
+                fold_mode=args.fold,
+                title=args.title,
+                progress=progress,
+            )
+    update = PreparedUpdate(path.name, sha256, parsed, thread_id)
+    if thread_id is not None:
+        if db is None:
+            raise ThreadmarkError(f"no thread {thread_id} in the database")
+        check_update(db, update)
+    return update
+
+
+def _warn(path: Path, parsed: ParsedThread) -> None:
+    """The reader's warnings on the file, one line each."""
+    for warning in parsed.warnings:
+        say(f"threadmark: warning: {path}: {warning}")
 
 
 def _report_import(path: Path, prepared: PreparedImport, thread_id: int) -> None:
     """The reader's warnings on the file, then one line on what was imported."""
-    for warning in prepared.parsed.warnings:
-        _say(f"threadmark: warning: {path}: {warning}")
+    _warn(path, prepared.parsed)
     records = len(prepared.parsed.records)
     folded = records - len(set(prepared.folding.canonical))
-    _say(
+    say(
         f"imported {path} as thread {thread_id}: {plural(records, 'comment')} "
         f"({prepared.parsed.format}), {folded:,} folded into earlier ones"
     )
 
 
+def _report_update(path: Path, update: PreparedUpdate, outcome: UpdateOutcome) -> None:
+    """The reader's warnings on the file, then one line on what the update changed."""
+    if outcome.already:
+        _already_imported(path, outcome.thread_id)
+        return
+    _warn(path, update.parsed)
+    say(f"updated thread {outcome.thread_id} from {path}: {outcome.summary()}")
+
+
 def _report_restore(path: Path, report: MergeReport, verb: str = "restored") -> None:
     """What a threadmark export (or a merged database) brought in, and what it left out."""
     for problem in report.problems:
-        _say(f"threadmark: warning: {path}: {problem}")
-    _say(f"{verb} {path}: {report.summary()}")
+        say(f"threadmark: warning: {path}: {problem}")
+    say(f"{verb} {path}: {report.summary()}")
 
 
 def _already_imported(path: Path, thread_id: int) -> None:
-    _say(f"threadmark: {path} is already imported as thread {thread_id}")
+    say(f"threadmark: {path} is already imported as thread {thread_id}")
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     """One line on stderr, inert: a file's name or contents may hold escape sequences."""
     print(inert(message), file=sys.stderr)
 
@@ -414,7 +484,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if _same_file(target, args.db):
         raise ThreadmarkError(f"-o {target} is the database itself; choose another file")
     export_file(db, format.name, target, args.thread, options)
-    _say(f"wrote {target}")
+    say(f"wrote {target}")
     return 0
 
 
@@ -451,6 +521,17 @@ SUBCOMMANDS = {
     "stats": (stats_parser, cmd_stats),
     "export": (export_parser, cmd_export),
     "merge": (merge_parser, cmd_merge),
+}
+# Subcommands that live in their own modules (each with a SUBCOMMANDS of the same shape),
+# imported only when run: name -> module.
+COMMAND_MODULES: dict[str, str] = {
+    "serve": "tui.serve",
+    "tag": "tui.scripting",
+    "link": "tui.scripting",
+    "tags": "tui.scripting",
+    "note": "tui.scripting",
+    "agreement": "tui.agreement_cli",
+    "adjudicate": "tui.adjudicate_cli",
 }
 
 if __name__ == "__main__":
