@@ -1,8 +1,8 @@
 """Opening a threadmark database, and refusing every kind of bad file with its own one-line error.
 
 The store speaks to a plain ``sqlite3.Connection``: the reader opens one at every start, and
-sqlite-utils (with the numpy it imports) would add 0.2 s to that first paint; it is loaded
-only by the exports, which read rows as dicts through it.
+a wrapper such as sqlite-utils (with the numpy, and pandas where installed, that it imports)
+would add 0.2 to 1 s to that first paint and to every export.
 
 Several threadmark processes (several annotators) may share one file, so the database runs in
 WAL mode with a busy timeout, and every write goes through :func:`write`, which takes the write

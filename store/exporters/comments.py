@@ -11,7 +11,6 @@ which splits that comment into sentences: only comments that have segments pay f
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +54,7 @@ class ExportComment:
     author: str | None
     created_at: str | None
     tombstone: bool
+    size: int = 1  # how many occurrences it has
     parent: int | None = None  # the comment it replies to, by id
     depth: int = 0
     folded: str | None = None  # how its repeats were folded: identity, exact or near
@@ -112,17 +112,30 @@ def joined_note(notes: list[dict[str, str]]) -> str | None:
 
 
 def _dict_rows(db: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
-    """Rows as dicts keyed by column name, read through sqlite-utils.
+    """Rows as dicts keyed by column name, one at a time."""
+    cursor = db.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return (dict(zip(names, row, strict=True)) for row in cursor)
 
-    Imported here rather than at the top: the reader loads this module for its export dialog
-    and command palette, and sqlite-utils brings numpy, which no reader start should pay for
-    (see store.database).
-    """
-    import sqlite_utils
 
-    return sqlite_utils.Database(db, recursive_triggers=False, execute_plugins=False).query(
-        sql, params
-    )
+class _ByComment:
+    """Rows in the order of their comment's id, taken one comment at a time as the walk
+    reaches it: each query is read once, alongside the others, and only the rows of the
+    comment at hand are held."""
+
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._next = next(rows, None)
+
+    def take(self, cluster_id: int) -> list[dict[str, Any]]:
+        """The rows of comment ``cluster_id`` (without their ``cluster_id``)."""
+        taken = []
+        while self._next is not None and self._next["cluster_id"] <= cluster_id:
+            row = self._next
+            if row.pop("cluster_id") == cluster_id:
+                taken.append(row)
+            self._next = next(self._rows, None)
+        return taken
 
 
 def thread_rows(db: sqlite3.Connection, thread_id: int | None) -> list[dict[str, Any]]:
@@ -150,13 +163,18 @@ def tag_rows(db: sqlite3.Connection) -> list[dict[str, Any]]:
 
 
 def link_rows(
-    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions = EVERYONE
+    db: sqlite3.Connection,
+    thread_id: int | None,
+    options: ExportOptions = EVERYONE,
+    *,
+    by_source: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every link whose source is in the thread, people's (or the chosen annotator's) and the
-    import's, oldest first.
+    import's, oldest first (``by_source``: grouped by their source comment, in id order).
 
     ``source_text`` and ``target_text`` are the units' words: a segment's, or the comment's.
     """
+    order = "l.source_cluster, l.id" if by_source else "l.id"
     for link in _dict_rows(
         db,
         "SELECT l.source_cluster AS source, l.target_cluster AS target, "
@@ -168,7 +186,7 @@ def link_rows(
         "LEFT JOIN segments ss ON ss.id = l.source_segment "
         "LEFT JOIN segments ts ON ts.id = l.target_segment "
         f"WHERE {in_thread('s.thread_id', thread_id)} "
-        f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) ORDER BY l.id",
+        f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) ORDER BY {order}",
         {"thread": thread_id, "annotator": options.annotator},
     ):
         for end in ("source", "target"):
@@ -183,34 +201,56 @@ def link_rows(
 
 
 def export_comments(
-    db: sqlite3.Connection, thread_id: int | None = None, options: ExportOptions = EVERYONE
+    db: sqlite3.Connection,
+    thread_id: int | None = None,
+    options: ExportOptions = EVERYONE,
+    *,
+    details: bool = True,
 ) -> Iterator[ExportComment]:
-    """Unique comments in thread order, each with occurrences, annotations, notes and links."""
+    """Unique comments in thread order, each with occurrences, annotations, notes and links.
+
+    Without ``details`` (a table of comments needs no more) the occurrences are not read,
+    and of the links only their kinds and targets (``links_out``).
+    """
     args = {"thread": thread_id, "annotator": options.annotator}
-    annotations = _grouped(
-        db,
-        "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
-        "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
-        f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-        f"AND {BY_ANNOTATOR.format('a')} ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
-        args,
+    annotations = _ByComment(
+        _dict_rows(
+            db,
+            "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
+            "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
+            f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
+            f"AND {BY_ANNOTATOR.format('a')} ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
+            args,
+        )
     )
-    notes = _grouped(
-        db,
-        "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
-        "JOIN clusters c ON c.id = n.cluster_id "
-        f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-        f"AND {BY_ANNOTATOR.format('n')} ORDER BY n.cluster_id, n.annotator",
-        args,
+    notes = _ByComment(
+        _dict_rows(
+            db,
+            "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
+            "JOIN clusters c ON c.id = n.cluster_id "
+            f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
+            f"AND {BY_ANNOTATOR.format('n')} ORDER BY n.cluster_id, n.annotator",
+            args,
+        )
     )
-    segments = _segments(db, args)
-    links_out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    links_from: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for link in link_rows(db, thread_id, options):
-        links_from[link["source"]].append({key: link[key] for key in LINK_FIELDS})
-        targets = links_out[link["source"]][link["kind"]]
-        if link["target"] not in targets:
-            targets.append(link["target"])
+    segments = _Segments(db, args)
+    if details:
+        links = _ByComment(
+            {"cluster_id": link["source"], **{key: link[key] for key in LINK_FIELDS}}
+            for link in link_rows(db, thread_id, options, by_source=True)
+        )
+    else:
+        links = _ByComment(
+            _dict_rows(
+                db,
+                "SELECT l.source_cluster AS cluster_id, l.target_cluster AS target, l.kind "
+                "FROM links l JOIN clusters s ON s.id = l.source_cluster "
+                f"WHERE {in_thread('s.thread_id', thread_id)} "
+                f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) "
+                "ORDER BY l.source_cluster, l.id",
+                args,
+            )
+        )
 
     # An occurrence whose words differ from its comment's in any way (a near duplicate, or an
     # exact one that differs in case, spacing or Unicode form) carries its own text.
@@ -219,13 +259,14 @@ def export_comments(
         "o.created_at, "
         "CASE WHEN o.text IS NOT (SELECT c.text FROM clusters c WHERE c.id = o.cluster_id) "
         "THEN o.text END "
-        f"FROM comments o WHERE {in_thread('o.thread_id', thread_id)} ORDER BY o.cluster_id, o.id",
+        f"FROM comments o WHERE {in_thread('o.thread_id', thread_id)} "
+        f"AND {int(details)} ORDER BY o.cluster_id, o.id",
         args,
     )
     pending = occurrences.fetchone()
     clusters = db.execute(
         "SELECT c.id, c.seq, c.thread_id, o.position, c.text, c.author, o.created_at, "
-        "c.is_tombstone, c.parent_cluster_id, c.depth, c.folded, c.text_group "
+        "c.is_tombstone, c.parent_cluster_id, c.depth, c.folded, c.text_group, c.size "
         "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
@@ -245,17 +286,17 @@ def export_comments(
             depth=row[9],
             folded=row[10],
             same_text=row[11],
-            annotations=annotations.get(cluster_id, []),
-            notes=notes.get(cluster_id, []),
-            links_out={kind: list(t) for kind, t in links_out.get(cluster_id, {}).items()},
-            links=links_from.get(cluster_id, []),
+            size=row[12],
+            annotations=annotations.take(cluster_id),
+            notes=notes.take(cluster_id),
         )
-        comment.segments = [
-            ExportSegment(
-                start, end, unit_label(number, text, (start, end)), text[start:end], *rest
-            )
-            for (start, end), rest in sorted(segments.get(cluster_id, {}).items())
-        ]
+        for link in links.take(cluster_id):
+            targets = comment.links_out.setdefault(link["kind"], [])
+            if link["target"] not in targets:
+                targets.append(link["target"])
+            if details:
+                comment.links.append(link)
+        comment.segments = segments.take(cluster_id, number, text)
         while pending is not None and pending[0] == cluster_id:
             occurrence = {
                 "position": pending[1],
@@ -271,55 +312,64 @@ def export_comments(
         yield comment
 
 
-def _segments(
-    db: sqlite3.Connection, args: dict[str, Any]
-) -> dict[
-    int, dict[tuple[int, int], tuple[list[dict[str, str]], list[dict[str, str]], str | None]]
-]:
-    """Each comment's segments: ``{cluster: {(start, end): (annotations, notes, coded_text)}}``;
-    with an annotator chosen, the segments that annotator tagged, noted or linked."""
-    thread_id = args["thread"]
-    found: dict[int, dict[tuple[int, int], tuple[list, list, str | None]]] = defaultdict(dict)
-    for cluster_id, start, end, coded_text in db.execute(
-        "SELECT s.cluster_id, s.start, s.end, s.coded_text FROM segments s "
-        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
-        "AND (:annotator IS NULL "
-        "OR EXISTS (SELECT 1 FROM annotations a WHERE a.segment_id = s.id "
-        "AND a.annotator = :annotator) "
-        "OR EXISTS (SELECT 1 FROM notes n WHERE n.segment_id = s.id AND n.annotator = :annotator) "
-        "OR EXISTS (SELECT 1 FROM links l WHERE s.id IN (l.source_segment, l.target_segment) "
-        "AND l.annotator = :annotator))",
-        args,
-    ):
-        found[cluster_id][(start, end)] = ([], [], coded_text)
-    for row in _dict_rows(
-        db,
-        "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
-        "FROM annotations a JOIN segments s ON s.id = a.segment_id JOIN tags t ON t.id = a.tag_id "
-        f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_thread('c.thread_id', thread_id)} "
-        f"AND {BY_ANNOTATOR.format('a')} "
-        f"ORDER BY s.cluster_id, s.start, s.end, {CODEBOOK_ORDER}, a.annotator",
-        args,
-    ):
-        found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][0].append(row)
-    for row in _dict_rows(
-        db,
-        "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at FROM notes n "
-        "JOIN segments s ON s.id = n.segment_id JOIN clusters c ON c.id = s.cluster_id "
-        f"WHERE {in_thread('c.thread_id', thread_id)} AND {BY_ANNOTATOR.format('n')} "
-        "ORDER BY n.annotator",
-        args,
-    ):
-        found[row.pop("cluster_id")][(row.pop("start"), row.pop("end"))][1].append(row)
-    return found
+class _Segments:
+    """Each comment's segments, with their taggings and notes, a comment at a time; with an
+    annotator chosen, the segments that annotator tagged, noted or linked."""
 
+    def __init__(self, db: sqlite3.Connection, args: dict[str, Any]) -> None:
+        in_the_thread = in_thread("c.thread_id", args["thread"])
+        self._segments = _ByComment(
+            _dict_rows(
+                db,
+                "SELECT s.cluster_id, s.start, s.end, s.coded_text FROM segments s "
+                f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_the_thread} "
+                "AND (:annotator IS NULL "
+                "OR EXISTS (SELECT 1 FROM annotations a WHERE a.segment_id = s.id "
+                "AND a.annotator = :annotator) "
+                "OR EXISTS (SELECT 1 FROM notes n WHERE n.segment_id = s.id "
+                "AND n.annotator = :annotator) "
+                "OR EXISTS (SELECT 1 FROM links l WHERE s.id IN (l.source_segment, "
+                "l.target_segment) AND l.annotator = :annotator)) "
+                "ORDER BY s.cluster_id, s.start, s.end",
+                args,
+            )
+        )
+        self._annotations = _ByComment(
+            _dict_rows(
+                db,
+                "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
+                "FROM annotations a JOIN segments s ON s.id = a.segment_id "
+                "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = s.cluster_id "
+                f"WHERE {in_the_thread} AND {BY_ANNOTATOR.format('a')} "
+                f"ORDER BY s.cluster_id, s.start, s.end, {CODEBOOK_ORDER}, a.annotator",
+                args,
+            )
+        )
+        self._notes = _ByComment(
+            _dict_rows(
+                db,
+                "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at "
+                "FROM notes n JOIN segments s ON s.id = n.segment_id "
+                f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_the_thread} "
+                f"AND {BY_ANNOTATOR.format('n')} ORDER BY s.cluster_id, n.annotator",
+                args,
+            )
+        )
 
-def _grouped(
-    db: sqlite3.Connection, sql: str, args: dict[str, Any]
-) -> dict[int, list[dict[str, Any]]]:
-    """Rows keyed by their first column (a cluster id), the rest of each row as a dict."""
-    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in _dict_rows(db, sql, args):
-        cluster_id = row.pop("cluster_id")
-        grouped[cluster_id].append(row)
-    return grouped
+    def take(self, cluster_id: int, number: int, text: str) -> list[ExportSegment]:
+        found = {
+            (row["start"], row["end"]): ExportSegment(
+                row["start"],
+                row["end"],
+                unit_label(number, text, (row["start"], row["end"])),
+                text[row["start"] : row["end"]],
+                coded_text=row["coded_text"],
+            )
+            for row in self._segments.take(cluster_id)
+        }
+        for key, attribute in (("annotations", self._annotations), ("notes", self._notes)):
+            for row in attribute.take(cluster_id):
+                segment = found.get((row.pop("start"), row.pop("end")))
+                if segment is not None:
+                    getattr(segment, key).append(row)
+        return list(found.values())

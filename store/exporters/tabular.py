@@ -62,28 +62,35 @@ def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
 def write_comments_csv(
     db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
 ) -> None:
-    """One row per unique comment; link targets and tags joined with ``;``."""
+    """One row per unique comment; link targets and tags joined with ``;``.
+
+    Only the cells people or the source wrote can start like a formula: ids, numbers and
+    times cannot, and are written as they are.
+    """
     writer = _writer(out, COMMENT_COLUMNS)
-    for comment in export_comments(db, thread_id, options):
-        targets = {
-            kind: ";".join(str(target) for target in comment.links_out.get(kind, []))
-            for kind in LINK_KINDS
-        }
-        row = (
-            comment.id,
-            comment.number,
-            comment.thread,
-            comment.position,
-            comment.author,
-            comment.created_at,
-            comment.text,
-            len(comment.occurrences),
-            int(comment.tombstone),
-            ";".join(comment.tags),
-            *targets.values(),
-            comment.note,
+    no_links = ("",) * len(LINK_KINDS)
+    for comment in export_comments(db, thread_id, options, details=False):
+        targets = no_links
+        if comment.links_out:
+            targets = tuple(
+                ";".join(map(str, comment.links_out.get(kind, ()))) for kind in LINK_KINDS
+            )
+        writer.writerow(
+            (
+                comment.id,
+                comment.number,
+                comment.thread,
+                comment.position,
+                neutralise(comment.author),
+                comment.created_at,
+                neutralise(comment.text),
+                comment.size,
+                int(comment.tombstone),
+                neutralise(";".join(comment.tags)),
+                *targets,
+                neutralise(comment.note),
+            )
         )
-        writer.writerow([neutralise(value) for value in row])
 
 
 def write_links_csv(
