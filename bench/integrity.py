@@ -3,8 +3,8 @@
     python bench/integrity.py [--sizes 2000 10000 100000 1000000] [--repeats 7]
 
 For each N it builds (once; cached in the temp directory by N and schema version) a database
-holding the reader benchmark's synthetic thread of N comments, imported through the public
-store API (``store.import_file`` of a JSON Lines file, folding included), then times:
+holding the benchmarks' synthetic thread of N comments (``bench/datasets.py``), imported through
+the public store API (``store.ingest`` of a JSON Lines file, folded at every size), then times:
 
 - open: ``open_database`` as the reader calls it, with the at-open quick_check turned off;
 - quick_check: ``store.database.check_integrity`` (``PRAGMA quick_check``) on that connection;
@@ -18,7 +18,7 @@ Times are medians of ``--repeats`` (cold ones of at most 3).
 from __future__ import annotations
 
 import argparse
-import json
+import math
 import os
 import statistics
 import sys
@@ -30,8 +30,8 @@ from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from bench.reader import GENERATOR_VERSION, synthetic_thread
-from store import database, import_file
+from bench.datasets import GENERATOR_VERSION, build_database, store_thread
+from store import database
 from store.database import SCHEMA_VERSION, check_integrity, expected_schema, open_database
 
 CACHE_DIR = Path(tempfile.gettempdir()) / "threadmark-bench-integrity"
@@ -41,26 +41,11 @@ COLD_REPEATS = 3
 def database_for(n: int) -> Path:
     """The database with the N-comment thread, built unless an earlier run left it cached."""
     path = CACHE_DIR / f"integrity-s{SCHEMA_VERSION}-g{GENERATOR_VERSION}-{n}.db"
-    if path.exists():
-        return path
-    CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    source = CACHE_DIR / f"thread-{n}.{os.getpid()}.jsonl"
-    start = time.perf_counter()
-    try:
-        with source.open("w", encoding="utf-8") as out:
-            for record in synthetic_thread(n):
-                out.write(json.dumps(record) + "\n")
-        db = open_database(partial)
-        try:
-            import_file(db, source, title=f"Synthetic thread of {n:,} comments")
-        finally:
-            db.close()
-        partial.replace(path)
-    finally:
-        for leftover in (source, partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-    print(f"built {path} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    if not path.exists():
+        seconds = build_database(  # folded at every size, as any import is
+            path, lambda partial: store_thread(partial, n, fold_limit=math.inf)
+        )
+        print(f"built {path} in {seconds:.0f} s", file=sys.stderr)
     return path
 
 

@@ -16,10 +16,11 @@ N comments, generated with a fixed seed and imported through the public store AP
 - key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1, on
   a reader that has finished redrawing the last move) to the moment a second, independent
   sqlite3 connection sees the change.  ``store.annotate.
-  toggle_tag`` is wrapped so that connection is asked right after the toggle returns, inside
-  the key handler, before the screen redraws; once the press returns the change is asserted
-  again.  The press round trip is shown too: it includes Pilot's own settling sleeps (at least
-  two 20 ms ``wait_for_idle`` rounds), so it is not the reader's latency;
+  toggle_tag`` is wrapped so that connection is asked right after the toggle returns, on the
+  reader's writer thread (tui.writer), before the screen redraws; once the writer has
+  reported back the change is asserted again.  The press round trip is shown too: it
+  includes Pilot's own settling sleeps (at least two 20 ms ``wait_for_idle`` rounds), so it
+  is not the reader's latency;
 - the floor: ``store.annotate.toggle_tag`` called directly, timed the same way.
 
 Folding is the dedup benchmark's business: up to FOLD_LIMIT comments the thread is folded for
@@ -35,7 +36,6 @@ import fcntl
 import json
 import math
 import os
-import random
 import re
 import select
 import signal
@@ -47,22 +47,16 @@ import sys
 import tempfile
 import termios
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from bench.datasets import FOLD_LIMIT, GENERATOR_VERSION, OPENING, build_database, store_thread
 from store import annotate
 from store.database import open_database, write
-from store.dedup import Folding
-from store.ingest import DEFAULT_FOLD, PreparedImport, file_sha256, prepare, write_import
-from store.readers import read_bytes
 
-SEED = 20240601
-GENERATOR_VERSION = 2  # part of the cached file names: bump it when the thread or schema changes
-FOLD_LIMIT = 100_000
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tui", "store", "themes")
 OUT_DIR = ROOT / "bench" / "out"
@@ -74,7 +68,6 @@ COMMIT_TARGET_MS = 16.0
 TAG_HOTKEY = "1"
 READER_ANNOTATOR = "bench-reader"
 FLOOR_ANNOTATOR = "bench-floor"
-OPENING = "Opening post:"  # the first comment starts with it: first paint waits for it
 BARE_TEXT = "Hello from a bare Textual app"
 BARE_APP = f"""
 from textual.app import App
@@ -88,72 +81,6 @@ class Bare(App):
 
 Bare().run()
 """
-
-VOCABULARY = """the to and a of is that it in i you for this not be are they on with have but as was
-what if do just can so like about people would all there their or more an think because no will
-at from my one we how your by don't it's even get them than only should when who which some make
-any know really these also been other were much then why things way still same those most could
-copyright law ai model models training data artists images art copies database fair use court
-infringement ruling lawsuit companies generative style work works creators human machine
-learning paint brush tool product profit license open source legal regulation"""
-WORDS = VOCABULARY.split()
-
-
-# -- the thread -------------------------------------------------------------------------------
-
-
-def synthetic_thread(n: int, seed: int = SEED) -> list[dict]:
-    """N JSON Lines records of a plausible thread, in depth-first reading order.
-
-    Texts run 40-800 characters (log-normal, median ~180); replies nest up to 10 deep; about 2%
-    repeat a recent comment's text, 0.2% are pagination repeats of an earlier record (same id)
-    and 0.5% are tombstones.
-    """
-    rng = random.Random(seed)
-    records: list[dict] = []
-    path: list[str] = []  # the ancestors of the next comment, then the last comment itself
-    recent_texts: deque[str] = deque(maxlen=200)
-    while len(records) < n:
-        if records and rng.random() < 0.002:
-            records.append(dict(rng.choice(records)))
-            continue
-        roll = rng.random()
-        if roll < 0.10 or not path:
-            path = []
-        elif roll > 0.55 or len(path) > 10:
-            path = path[: rng.randrange(len(path))]
-        comment_id = f"c{len(records)}"
-        if not records:
-            text = f"{OPENING} {_text(rng, 300)}"
-        elif rng.random() < 0.005:
-            text = "[deleted]"
-        elif recent_texts and rng.random() < 0.02:
-            text = rng.choice(recent_texts)
-        else:
-            text = _text(rng, min(800, max(40, int(rng.lognormvariate(5.2, 0.7)))))
-            recent_texts.append(text)
-        records.append(
-            {
-                "id": comment_id,
-                "parent": path[-1] if path else None,
-                "author": f"user{rng.randrange(3000)}",
-                "created": 1_700_000_000 + 7 * len(records),
-                "text": text,
-            }
-        )
-        path.append(comment_id)
-    return records
-
-
-def _text(rng: random.Random, length: int) -> str:
-    sentences: list[str] = []
-    size = 0
-    while size < length:
-        sentence = " ".join(rng.choices(WORDS, k=rng.randint(5, 18))).capitalize() + "."
-        sentences.append(sentence)
-        size += len(sentence) + 1
-    return " ".join(sentences)[:length].rstrip()
-
 
 # -- building the databases -------------------------------------------------------------------
 
@@ -173,51 +100,9 @@ def database_for(n: int) -> BuiltDatabase:
     if path.exists() and facts_path.exists():
         facts = json.loads(facts_path.read_text())
         return BuiltDatabase(path, facts["build_s"], facts["folded"], cached=True)
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / f"thread-{n}.jsonl"
-        with source.open("w", encoding="utf-8") as out:
-            for record in synthetic_thread(n):
-                out.write(json.dumps(record) + "\n")
-        prepared = _prepare(source, n)
-    try:
-        _store(prepared, partial)
-        partial.replace(path)
-    finally:
-        for leftover in (partial, *(Path(f"{partial}{end}") for end in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-    build_s = time.perf_counter() - start
+    build_s = build_database(path, lambda partial: store_thread(partial, n))
     facts_path.write_text(json.dumps({"build_s": build_s, "folded": n <= FOLD_LIMIT}))
     return BuiltDatabase(path, build_s, n <= FOLD_LIMIT, cached=False)
-
-
-def _store(prepared: PreparedImport, path: Path) -> None:
-    db = open_database(path)
-    try:
-        write_import(db, prepared)
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        db.close()
-
-
-def _prepare(source: Path, n: int) -> PreparedImport:
-    """Fold for real up to FOLD_LIMIT; above it, each record is its own cluster."""
-    title = f"Synthetic thread of {n:,} comments"
-    if n <= FOLD_LIMIT:
-        return prepare(source, format="jsonl", title=title)
-    parsed = read_bytes(source.read_bytes(), source.name, "jsonl")
-    count = len(parsed.records)
-    return PreparedImport(
-        source=source.name,
-        sha256=file_sha256(source),
-        parsed=parsed,
-        folding=Folding(canonical=list(range(count)), folded=[None] * count, quotes=[]),
-        threshold=100.0,
-        fold_mode=DEFAULT_FOLD,
-        title=title,
-    )
 
 
 # -- first paint in a pseudo-terminal ---------------------------------------------------------
@@ -317,7 +202,10 @@ class Observer:
     """A second, read-only sqlite3 connection: what any other process would see committed."""
 
     def __init__(self, db_path: Path, tag_id: int) -> None:
-        self.connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, isolation_level=None)
+        # Asked from the reader's writer thread, right after the change commits there.
+        self.connection = sqlite3.connect(
+            f"file:{db_path}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+        )
         self.tag_id = tag_id
 
     def tagged(self, cluster_id: int, annotator: str) -> bool:
@@ -410,6 +298,8 @@ async def _press_in_reader(
                 cluster_id = app.reader.selected_id
                 start = time.perf_counter()
                 await pilot.press(TAG_HOTKEY)
+                while app.writer.pending:  # the change runs on the writer thread
+                    await pilot.pause()
                 returned = time.perf_counter()
                 if len(seen_at) != len(commit_ms) + 1 or not observer.tagged(
                     cluster_id, READER_ANNOTATOR

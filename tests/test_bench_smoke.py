@@ -61,3 +61,25 @@ def test_suggest_bench_smoke() -> None:
     assert re.search(r"^target: ranked top-3 >= 40% and no measure below nearest: ", out, re.M)
     for ranking in ("today", "ranked"):
         assert re.search(rf"^ +300 +{ranking} +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out, re.M)
+
+
+def test_export_bench_smoke() -> None:
+    out = smoke("export.py")
+    assert re.search(r"^format +N +seconds +vs dump +peak MB +output MB +peak growth$", out, re.M)
+    for what in ("select-csv", "csv", "json"):
+        assert re.search(rf"^{what} +2,000 +[\d.]+ +[\d.]+x +\d+ +[\d.]+ +[\d.]+x$", out, re.M), out
+    assert re.search(r"^target: csv within 2x of select-csv: ", out, re.M)
+    assert re.search(r"^target: json peak memory flat from 500 to 2,000 comments ", out, re.M)
+
+
+def test_concurrency_bench_smoke() -> None:
+    out = smoke("concurrency.py")
+    assert re.search(
+        r"^ +writers +writes/s +vs 1 +write p50 +p99 +lag p50 +p99 +locked ", out, re.M
+    )
+    numbers = r" +[\d,]+ +[\d.]+x +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+"
+    # No "database is locked", and as many rows in the file as changes acknowledged (100 a writer).
+    for writers, changes in ((r"1 \(base\)", 100), (r" +2", 200)):
+        assert re.search(rf"^{writers}{numbers} +0 +{changes} +{changes} +\d+$", out, re.M), out
+    assert "target: no 'database is locked' error: 0  PASS" in out
+    assert "target: every acknowledged change in the database, with its journal row: PASS" in out
