@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -350,3 +351,18 @@ def test_keys_typed_while_the_reader_quits_print_no_traceback(seeded_db, tmp_pat
         code, output = terminal.wait()
     assert "Traceback" not in output, output
     assert code == 0
+
+
+def test_a_clean_quit_saves_the_last_key_and_leaves_no_side_files(seeded_db, tmp_path):
+    """The writer drains before the reader exits, and closing folds the -wal back in."""
+    with Terminal(["--db", seeded_db, "--annotator", "alice"], tmp_path) as terminal:
+        terminal.read_until(FIRST_COMMENT)
+        terminal.send(b"1q")
+        code, output = terminal.wait()
+    assert code == 0, output
+    assert sorted(
+        p.name for p in seeded_db.parent.iterdir() if p.name.startswith(seeded_db.name)
+    ) == [seeded_db.name]
+    db = sqlite3.connect(seeded_db)
+    assert db.execute("SELECT cluster_id, annotator FROM annotations").fetchall() == [(1, "alice")]
+    db.close()

@@ -105,9 +105,13 @@ class ThreadmarkApp(App[None]):
         await super().on_event(event)
 
     def on_unmount(self) -> None:
-        """Quitting waits for the changes still queued: what was typed before q is saved."""
+        """Quitting waits for the changes still queued: what was typed before q is saved.
+        Closing the connections then folds the -wal file back into the database, so a
+        clean exit leaves no side files behind (when no one else has the file open)."""
         if self.writer is not None:
             self.writer.close()
+        if self.db is not None:
+            self.db.close()
 
     def on_writer_finished(self, message: Writer.Finished) -> None:
         self.writer.finished(message)
