@@ -44,9 +44,15 @@ def write_aif(
     """One AIF JSON document of the thread's (or all threads') argument graph."""
     document = _AifDocument()
     document.add(argument_graph(db, thread_id, options))
-    # DEL is escaped as the JSON export escapes it: legal raw, but it makes a file look binary.
-    text = json.dumps(document.as_json(), ensure_ascii=False, indent=1)
-    out.write(text.replace("\x7f", "\\u007f") + "\n")
+    document.write(out)
+
+
+def _dumped(value: object, depth: int) -> str:
+    """``value`` as ``json.dumps(..., indent=1)`` writes it ``depth`` levels deep in a
+    document: JSON strings hold no raw line end, so each line end is one of the layout's.
+    DEL is escaped as the JSON export escapes it: legal raw, but it makes a file look binary."""
+    text = json.dumps(value, ensure_ascii=False, indent=1)
+    return text.replace("\n", "\n" + " " * depth).replace("\x7f", "\\u007f")
 
 
 def aif_time(value: str) -> str:
@@ -70,16 +76,30 @@ class _AifDocument:
         self.locutions: list[dict[str, Any]] = []
         self.participants: dict[str, str] = {}  # author -> participantID
 
-    def as_json(self) -> dict[str, list[dict[str, Any]]]:
-        return {
+    def write(self, out: TextIO) -> None:
+        """The document as ``json.dumps(..., ensure_ascii=False, indent=1)`` of
+        ``{"nodes": ..., "edges": ..., "locutions": ..., "participants": ...}`` writes it,
+        and a line end, each node, edge, locution and participant dumped as it is written
+        (never the whole document as one string)."""
+        participants = (
+            {"participantID": id, "firstname": author, "surname": ""}
+            for author, id in self.participants.items()
+        )
+        sections = {
             "nodes": self.nodes,
             "edges": self.edges,
             "locutions": self.locutions,  # always there: it is how readers tell AIF apart
-            "participants": [
-                {"participantID": id, "firstname": author, "surname": ""}
-                for author, id in self.participants.items()
-            ],
+            "participants": participants,
         }
+        out.write("{")
+        for number, (name, items) in enumerate(sections.items()):
+            out.write((",\n " if number else "\n ") + json.dumps(name) + ": [")
+            empty = True
+            for item in items:
+                out.write(("\n  " if empty else ",\n  ") + _dumped(item, 2))
+                empty = False
+            out.write("]" if empty else "\n ]")
+        out.write("\n}\n")
 
     def node(self, type: str, text: str, time: str) -> str:
         node_id = str(len(self.nodes) + 1)

@@ -41,6 +41,8 @@ order: exporting the same database twice gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 import shutil
@@ -51,13 +53,13 @@ import uuid
 import zipfile
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import IO, Any, BinaryIO
-from xml.sax.saxutils import XMLGenerator
+from xml.sax.saxutils import escape, quoteattr
 
 from store.exporters.comments import (
     ExportComment,
@@ -92,6 +94,16 @@ VARIABLES = (
 VALUE_ELEMENTS = {"Text": "TextValue", "DateTime": "DateTimeValue", "Integer": "IntegerValue"}
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A character that a text or an attribute value cannot be written with as it is: what XML
+# cannot hold, what the syntax claims (& < >, and " in a value), and the line ends and tabs
+# that a value holds as references and a text carries over as LF.  Most values (GUIDs,
+# numbers, times, plain names) have none and are written as they are.
+_NOT_PLAIN_TEXT = re.compile(
+    "[^\t\n\x20-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_NOT_PLAIN_VALUE = re.compile(
+    "[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 _LINE_END = re.compile("\r\n?")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _COLOR = re.compile("#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
@@ -101,9 +113,19 @@ _NOT_IN_FILE_NAME = frozenset('/\\:*?"<>|.')
 _AUTHOR_IN_NAME = 40  # code points of the author in a source's name
 
 
+_GUID_HASH = hashlib.sha1(GUIDS.bytes)  # uuid5's hash, the namespace already in it
+_GUID_VERSION = 5 << 76 | 0x8000 << 48  # the version and the RFC 4122 variant
+_GUID_CLEARED = ~(0xF000 << 64 | 0xC000 << 48)  # their bits cleared first
+
+
 def guid(*key: object) -> str:
-    """The GUID of the thing ``key`` names, the same in every export."""
-    return str(uuid.uuid5(GUIDS, json.dumps(key)))  # JSON escapes even lone surrogates
+    """The GUID of the thing ``key`` names, the same in every export: the string of
+    ``uuid.uuid5(GUIDS, json.dumps(key))``, without building the UUID object on the way."""
+    digest = _GUID_HASH.copy()
+    digest.update(json.dumps(key).encode("ascii"))  # JSON escapes even lone surrogates
+    value = int.from_bytes(digest.digest()[:16]) & _GUID_CLEARED | _GUID_VERSION
+    hex = f"{value:032x}"
+    return f"{hex[:8]}-{hex[8:12]}-{hex[12:16]}-{hex[16:20]}-{hex[20:]}"
 
 
 def xml_text(value: str) -> str:
@@ -147,14 +169,20 @@ def source_name(prefix: str, author: str | None) -> str:
     """
     if not author:
         return prefix
+    shown = _author_in_name(author)
+    return f"{prefix} {shown}" if shown else prefix
+
+
+@lru_cache(maxsize=4096)  # a thread's people write many comments each
+def _author_in_name(author: str) -> str:
     shown = "".join(
         "_" if char in _NOT_IN_FILE_NAME or unicodedata.category(char)[0] == "C" else char
         for char in author[: _AUTHOR_IN_NAME * 4]
     )
-    shown = " ".join(shown.split())[:_AUTHOR_IN_NAME].rstrip()
-    return f"{prefix} {shown}" if shown else prefix
+    return " ".join(shown.split())[:_AUTHOR_IN_NAME].rstrip()
 
 
+@lru_cache(maxsize=1024)  # the times of a team's annotations and notes come again and again
 def iso_time(value: str | None) -> str | None:
     """A stored time as xsd:dateTime in UTC, in whole seconds (as REFI-QDA tools write
     them), or None when there is none or it cannot be read."""
@@ -170,32 +198,63 @@ def iso_time(value: str | None) -> str | None:
     return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
+def xml_value(value: str) -> str:
+    """An attribute value, quoted and escaped as ``xml.sax.saxutils.quoteattr`` writes it,
+    after ``xml_text``."""
+    if _NOT_PLAIN_VALUE.search(value) is None:
+        return f'"{value}"'
+    return quoteattr(xml_text(value))
+
+
+def xml_characters(text: str) -> str:
+    """A text's characters, escaped as ``xml.sax.saxutils.escape`` writes them, after
+    ``with_lf`` and ``xml_text``."""
+    if _NOT_PLAIN_TEXT.search(text) is None:
+        return text
+    return escape(xml_text(with_lf(text)))
+
+
 class Xml:
-    """An XML writer over a binary stream; every attribute and text made valid for XML 1.0."""
+    """An XML writer over a binary stream; every attribute and text made valid for XML 1.0.
+
+    It writes what ``xml.sax.saxutils.XMLGenerator`` (short empty elements, UTF-8) writes,
+    byte for byte, but gathers it in memory and writes it out in blocks: call ``flush``
+    before anything else writes to or measures the stream."""
+
+    FLUSH_AT = 4096  # pieces gathered before they are written
 
     def __init__(self, out: IO[bytes]) -> None:
-        self._xml = XMLGenerator(out, "utf-8", short_empty_elements=True)
+        self._out = out
+        self._pieces: list[str] = []
+        self._start_open = False  # a start tag written without its ">" (it may become "/>")
 
     def declaration(self) -> None:
-        self._xml.startDocument()
+        self._pieces.append('<?xml version="1.0" encoding="utf-8"?>\n')
 
     def start(self, name: str, /, **attributes: object) -> None:
-        self._xml.startElement(
-            name,
-            {key: xml_text(str(value)) for key, value in attributes.items() if value is not None},
-        )
+        pieces = self._pieces
+        if self._start_open:
+            pieces.append(">")
+        pieces.append("<" + name)
+        for key, value in attributes.items():
+            if value is not None:
+                pieces.append(f" {key}={xml_value(str(value))}")
+        self._start_open = True
 
     def end(self, name: str) -> None:
-        self._xml.endElement(name)
-        self.line_end()
+        if self._start_open:
+            self._pieces.append("/>\n")
+            self._start_open = False
+        else:
+            self._pieces.append(f"</{name}>\n")
+        if len(self._pieces) >= self.FLUSH_AT:
+            self.flush()
 
-    @contextmanager
-    def element(self, name: str, /, **attributes: object) -> Iterator[None]:
-        """An element that holds elements (never text), a line to each."""
+    def element(self, name: str, /, **attributes: object) -> _Element:
+        """An element that holds elements (never text), a line to each: ``with`` it."""
         self.start(name, **attributes)
         self.line_end()
-        yield
-        self.end(name)
+        return _Element(self, name)
 
     def empty(self, name: str, /, **attributes: object) -> None:
         self.start(name, **attributes)
@@ -203,13 +262,59 @@ class Xml:
 
     def text(self, name: str, text: str) -> None:
         self.start(name)
-        self._xml.characters(xml_text(with_lf(text)))
+        if text:  # an empty text leaves the element empty: <Description/>
+            self._pieces.append(">" + xml_characters(text))
+            self._start_open = False
         self.end(name)
 
     def line_end(self) -> None:
         """A line end between elements, for people reading the file; it also closes a start
-        tag, so that bytes copied in after it land inside the element."""
-        self._xml.ignorableWhitespace("\n")
+        tag, so that bytes copied in after it (and a ``flush``) land inside the element."""
+        if self._start_open:
+            self._pieces.append(">\n")
+            self._start_open = False
+        else:
+            self._pieces.append("\n")
+
+    def markup(self, markup: str) -> None:
+        """Markup that an ``Xml`` wrote (see ``markup_of``), put in as it is."""
+        if self._start_open:
+            self._pieces.append(">")
+            self._start_open = False
+        self._pieces.append(markup)
+
+    def flush(self) -> None:
+        """Write out what has been gathered."""
+        if self._pieces:
+            self._out.write("".join(self._pieces).encode("utf-8", "xmlcharrefreplace"))
+            self._pieces.clear()
+
+
+def markup_of(write: Callable[[Xml], None]) -> str:
+    """What ``write`` writes with an ``Xml``, as text: markup to put in again and again
+    (``Xml.markup``) that is the same every time.  It must end with no start tag open."""
+    buffer = io.BytesIO()
+    xml = Xml(buffer)
+    write(xml)
+    xml.flush()
+    return buffer.getvalue().decode("utf-8")
+
+
+class _Element:
+    """An element open in an ``Xml``, ended when the ``with`` block ends (unless it raised)."""
+
+    __slots__ = ("_name", "_xml")
+
+    def __init__(self, xml: Xml, name: str) -> None:
+        self._xml = xml
+        self._name = name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self._xml.end(self._name)
 
 
 @dataclass(slots=True)
@@ -242,6 +347,19 @@ LinkedSegments = dict[tuple[int, int, int], dict[str | None, list[str]]]
 VARIABLE_GUIDS = {variable: guid("variable", variable) for variable, _, _ in VARIABLES}
 
 
+def _value_start(variable: str) -> Callable[[Xml], None]:
+    def write(xml: Xml) -> None:
+        xml.start("VariableValue")
+        xml.line_end()
+        xml.empty("VariableRef", targetGUID=VARIABLE_GUIDS[variable])
+
+    return write
+
+
+# The start of a source's value of each variable, the same in every source.
+VALUE_STARTS = {variable: markup_of(_value_start(variable)) for variable in VARIABLE_GUIDS}
+
+
 @cache  # a few people and tags, met again in every source
 def user_guid(annotator: str | None) -> str | None:
     return None if annotator is None else guid("user", annotator)
@@ -252,10 +370,14 @@ def code_guid(tag: str) -> str:
     return guid("code", tag)
 
 
+# A source's GUID is met again at each link to its comment (most of them replies to a comment
+# shortly before), a segment's selection's at each link to the segment: the last few are kept.
+@lru_cache(maxsize=4096)
 def source_guid(cluster_id: int) -> str:
     return guid("source", cluster_id)
 
 
+@lru_cache(maxsize=1024)
 def selection_guid(cluster_id: int, span: tuple[int, int] | None, annotator: str | None) -> str:
     return guid("selection", cluster_id, span, annotator)
 
@@ -374,20 +496,21 @@ def notes_of(comment: ExportComment, positions: Positions) -> list[Note]:
 def write_source(
     xml: Xml,
     comment: ExportComment,
+    source: str,
     name: str,
     positions: Positions,
     selections: list[Selection],
     notes: list[Note],
 ) -> None:
-    """The comment's TextSource: what it is, its selections and codings, its notes, its
-    Variables."""
-    source = source_guid(comment.id)
+    """The comment's TextSource (GUID ``source``): what it is, its selections and codings,
+    its notes, its Variables."""
+    created = iso_time(comment.created_at)
     with xml.element(
         "TextSource",
         guid=source,
         name=name,
         plainTextPath=f"internal://{source}.txt",
-        creationDateTime=iso_time(comment.created_at),
+        creationDateTime=created,
     ):
         deleted = ", deleted (only its tombstone is left)" if comment.tombstone else ""
         xml.text("Description", f"comment #{comment.number} of thread {comment.thread}{deleted}")
@@ -397,16 +520,16 @@ def write_source(
             xml.empty("NoteRef", targetGUID=note.guid)
         values = {
             "author": comment.author or None,
-            "time": iso_time(comment.created_at),
+            "time": created,
             "position": comment.position,
             "occurrences": len(comment.occurrences),
             "id": comment.id,
         }
         for variable, kind, _ in VARIABLES:
             if values[variable] is not None:
-                with xml.element("VariableValue"):
-                    xml.empty("VariableRef", targetGUID=VARIABLE_GUIDS[variable])
-                    xml.text(VALUE_ELEMENTS[kind], str(values[variable]))
+                xml.markup(VALUE_STARTS[variable])  # <VariableValue> and its VariableRef
+                xml.text(VALUE_ELEMENTS[kind], str(values[variable]))
+                xml.end("VariableValue")
 
 
 def write_selection(xml: Xml, cluster_id: int, selection: Selection, positions: Positions) -> None:
@@ -544,14 +667,23 @@ class AsPipe:
     """``out`` as zipfile sees a pipe: with no ``tell`` or ``seek`` it writes each entry's
     sizes after the entry instead of seeking back, so a file and a pipe get the same bytes."""
 
+    BLOCK = 1 << 18  # zipfile writes a few small pieces per entry: they go to ``out`` in blocks
+
     def __init__(self, out: BinaryIO) -> None:
         self._out = out
+        self._block = bytearray()
 
     def write(self, data: bytes) -> int:
-        self._out.write(data)
+        self._block += data
+        if len(self._block) >= self.BLOCK:
+            self._out.write(bytes(self._block))
+            self._block.clear()
         return len(data)
 
     def flush(self) -> None:
+        if self._block:
+            self._out.write(bytes(self._block))
+            self._block.clear()
         flush = getattr(self._out, "flush", None)  # the export dialog's counter has none
         if flush is not None:
             flush()
@@ -592,18 +724,19 @@ def write_qdpx(
             name = source_name(
                 f"{comment.thread}-{number}" if len(threads) > 1 else number, comment.author
             )
-            archive.writestr(
-                zip_entry(f"{SOURCES}/{source_guid(comment.id)}.txt"), file_text(comment.text)
-            )
+            source = source_guid(comment.id)
+            archive.writestr(zip_entry(f"{SOURCES}/{source}.txt"), file_text(comment.text))
             selections = selections_of(comment, linked)
             comment_notes = notes_of(comment, positions)
-            write_source(sources, comment, name, positions, selections, comment_notes)
+            write_source(sources, comment, source, name, positions, selections, comment_notes)
             for note in comment_notes:
                 write_note(notes, note)
             for link in comment.links:
                 write_link(links, link)
             users |= {s.annotator for s in selections if s.annotator is not None}
             users |= {note.annotator for note in comment_notes}
+        for writer in (sources, notes, links):
+            writer.flush()
         size = sum(part.tell() for part in parts.values())
         with archive.open(zip_entry(PROJECT_FILE), "w", force_zip64=size > ZIP64_FROM) as qde:
             xml = Xml(qde)
@@ -611,6 +744,8 @@ def write_qdpx(
             for element, part in parts.items():
                 if part.tell():  # each of these must hold one thing or more
                     with xml.element(element):
+                        xml.flush()  # the element's start tag, before what is copied into it
                         part.seek(0)
                         shutil.copyfileobj(part, qde)
             write_tail(xml, threads)
+            xml.flush()
