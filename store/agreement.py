@@ -37,6 +37,7 @@ from typing import TypedDict
 
 import numpy as np
 
+from store.adjudication import SETTLE
 from store.errors import ThreadmarkError
 from store.sentences import sentences_of
 from store.sql import CODEBOOK_ORDER, HUMAN_KINDS, in_thread
@@ -77,12 +78,19 @@ def thread_agreement(
 ) -> Report:
     """Agreement in one thread (every thread when None) between ``annotators``.
 
-    By default everyone who tagged or linked there, in name order.  A name given must have
+    By default everyone who tagged or linked there, in name order, but the adjudicators (who
+    settled disagreements into a gold layer: see store.adjudication).  A name given must have
     tagged or linked somewhere in the database (a typo would otherwise read as "all absent");
     one who coded other threads but not this one codes every item here absent.
     """
-    if annotators is None:
-        chosen = coders(db, thread_id)
+    if annotators is None:  # the adjudicators' gold layer is no independent coding
+        judges = {
+            name
+            for (name,) in db.execute(
+                f"SELECT DISTINCT annotator FROM events WHERE action = '{SETTLE}'"
+            )
+        }
+        chosen = [name for name in coders(db, thread_id) if name not in judges]
     else:
         chosen = list(dict.fromkeys(annotators))
         known = coders(db, None)

@@ -4,8 +4,9 @@ database (``threadmark merge``), with nothing lost and nothing doubled.
 Both arrive as a :class:`Document` in the shape of the JSON export (threads, tags, comments
 with their occurrences, codes and segments, links), and are merged by one set of rules:
 
-- Tags match by name.  Into a database with no threads yet (a restore into a new file) the
-  incoming codebook replaces the starter one, so that the round trip is exact.  Otherwise a
+- Tags match by name.  Into a database where nothing has been done yet (no thread, nothing
+  journaled, so its codebook is still the starter one: a restore into a new file) the
+  incoming codebook replaces it, so that the round trip is exact.  Otherwise a
   tag already here keeps its colour, hotkey and description, and any difference is reported;
   a new tag keeps its hotkey when that is free.
 - Threads match by the sha256 of their source.  A new thread comes in as it was: numbers,
@@ -45,7 +46,7 @@ from store.database import (
     read_snapshot,
     write,
 )
-from store.dedup import DEFAULT_FOLD, DEFAULT_THRESHOLD
+from store.dedup import DEFAULT_FOLD, DEFAULT_THRESHOLD, FOLD_MODES
 from store.errors import ThreadmarkError
 from store.readers.common import Times
 from store.schema import HUMAN_LINK_KINDS, LINK_KINDS
@@ -147,7 +148,17 @@ def merge_document(db: sqlite3.Connection, document: Document, name: str) -> Mer
         merge.finish_comments()
         for link in document.links:
             merge.link(link)
-    except (KeyError, TypeError, ValueError, IndexError, sqlite3.IntegrityError) as error:
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+        AttributeError,  # an object where a list of them belongs
+        OverflowError,  # a number past what SQLite or a float holds
+        sqlite3.IntegrityError,
+        sqlite3.InterfaceError,
+        sqlite3.ProgrammingError,  # a list or an object bound where a value belongs
+    ) as error:
         raise ThreadmarkError(f"{name}: not a consistent threadmark export ({error!r})") from None
     merge.report.problems += merge.times.warnings()
     return merge.report
@@ -175,8 +186,10 @@ class _Merge:
 
     def codebook(self, tags: list[dict[str, Any]]) -> None:
         db = self.db
+        # Nothing has been done here yet (no thread, no journaled change, so no tag made,
+        # renamed or recoloured): the codebook is still the starter one.
         fresh = db.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM threads) AND NOT EXISTS (SELECT 1 FROM annotations)"
+            "SELECT NOT EXISTS (SELECT 1 FROM threads) AND NOT EXISTS (SELECT 1 FROM events)"
         ).fetchone()[0]
         if fresh and tags:
             db.execute("DELETE FROM tags")
@@ -259,7 +272,7 @@ class _Merge:
                     _text(thread.get("format") or "threadmark", "a thread's format"),
                     sha256,
                     float(thread.get("threshold", DEFAULT_THRESHOLD)),
-                    thread.get("fold") or DEFAULT_FOLD,
+                    _fold_mode(thread.get("fold") or DEFAULT_FOLD),
                     _optional(thread.get("thread_key"), "a thread key"),
                     thread.get("imported_at") or now(),
                 ),
@@ -432,6 +445,8 @@ class _Merge:
             self._left_out(f"{kind} link {link['source']} -> {link['target']}", "no such comment")
             return
         if kind not in HUMAN_LINK_KINDS:  # the import's replies and quotes
+            if self.thread_of(source) not in self.new_threads:
+                return  # a thread here has its own, from its own folding
             self.db.execute(
                 "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, annotator, "
                 "created_at) VALUES (?, ?, ?, NULL, ?)",
@@ -446,6 +461,11 @@ class _Merge:
                     return
                 change[f"{end}_span"] = [link[f"{end}_start"], link[f"{end}_end"]]
         self.report.links += self._apply(link["annotator"], "link", change, link)
+
+    def thread_of(self, cluster_id: int) -> int:
+        return self.db.execute(
+            "SELECT thread_id FROM clusters WHERE id = ?", (cluster_id,)
+        ).fetchone()[0]
 
     def _apply(self, annotator: Any, action: str, change: dict, dated: dict[str, Any]) -> bool:
         at = dated.get("created_at", dated.get("at"))
@@ -477,6 +497,12 @@ def _words(value: object, what: str) -> str:
 
 def _optional(value: object, what: str) -> str | None:
     return None if value is None else _text(value, what)
+
+
+def _fold_mode(value: object) -> str:
+    if value not in FOLD_MODES:
+        raise ValueError(f"no fold mode {value!r}")
+    return value
 
 
 def _thread_sha256(thread: dict[str, Any]) -> str:

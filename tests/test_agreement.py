@@ -367,3 +367,12 @@ def test_the_table_shows_hostile_names_inertly_in_80_columns(db, call_cli, seede
         assert row.split()[0] == "議論" * 7 + "…"
         assert cell_len(row) == cell_len(heading)
     assert wide.name in agreement_json(call_cli, seeded_db)["tags"]  # JSON keeps names whole
+
+
+def test_the_adjudicators_gold_layer_is_not_one_of_the_coders(db, call_cli, seeded_db):
+    worked_example(db)
+    returncode, _, stderr = call_cli(
+        "adjudicate", "--db", seeded_db, "--annotator", "gold", "--accept-agreed"
+    )
+    assert returncode == 0, stderr
+    assert agreement_json(call_cli, seeded_db)["annotators"] == ["alice", "bob"]

@@ -276,3 +276,63 @@ def test_a_rescraped_thread_restores_with_its_key_and_flagged_segments(call_cli,
     assert export_of(restored) == original
     # and the restored thread takes the next scrape as its own
     assert "already imported" in call_cli("import", REDDIT_2, "--db", restored)[2]
+
+
+def test_merging_a_thread_folded_otherwise_adds_no_reply_links_of_its_folding(call_cli, tmp_path):
+    """Replies and quotes follow from a thread's own folding: the other side's are not
+    mapped onto comments folded another way (they would link a reply to the wrong one)."""
+    source = tmp_path / "thread.csv"
+    source.write_text(
+        "id,parent,author,text\n"
+        "a1,,alice,The moon landing was filmed in a studio\n"
+        "a2,a1,bob,The moon landing was filmed in a studio\n"
+        "a3,,carol,Nonsense and you know it\n"
+        "a4,a3,dave,The moon landing was filmed in a studio\n",
+        encoding="utf-8",
+    )
+    by_author, across = tmp_path / "by.db", tmp_path / "across.db"
+    call_cli("import", source, "--db", by_author, "--fold", "by-author")
+    call_cli("import", source, "--db", across, "--fold", "across-authors")
+    before = rows(by_author)["links"]
+    assert call_cli("merge", across, "--db", by_author)[0] == 0
+    assert rows(by_author)["links"] == before
+
+
+def test_a_codebook_made_by_hand_survives_a_merge_into_a_database_with_no_threads(
+    call_cli, coded, tmp_path
+):
+    target = tmp_path / "target.db"
+    open_database(target).close()
+    assert call_cli("tags", "add", "mycode", "--db", target)[0] == 0
+    assert call_cli("merge", coded, "--db", target)[0] == 0
+    names = {tag["name"] for tag in export_of(target)["tags"]}
+    assert {"mycode", "claim", "concession (partial)"} <= names
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data["threads"][0].update(threshold=10**400),
+        lambda data: data["threads"][0].update(fold="bogus"),
+        lambda data: data["comments"][0].update(id=10**30),
+        lambda data: data["comments"][0].update(occurrences="abc"),
+        lambda data: data["comments"][0].update(depth=[1]),
+    ],
+)
+def test_a_backup_with_values_of_the_wrong_kind_is_one_error(
+    call_cli, coded, tmp_path, fingerprint, damage
+):
+    backup, target = tmp_path / "backup.json", tmp_path / "target.db"
+    call_cli("export", "--db", coded, "--format", "json", "-o", backup)
+    data = json.loads(backup.read_text("utf-8"))
+    damage(data)
+    backup.write_text(json.dumps(data), encoding="utf-8")
+    open_database(target).close()
+    before = fingerprint(target)
+    assert_bad_input(call_cli("import", backup, "--db", target), mentions="backup.json")
+    assert fingerprint(target) == before
+
+
+@pytest.mark.parametrize("command", [["stats"], ["export", "--format", "json"], ["agreement"]])
+def test_a_thread_id_past_what_sqlite_holds_is_one_error(call_cli, coded, command):
+    assert_bad_input(call_cli(*command, "--db", coded, "--thread", "99999999999999999999"))

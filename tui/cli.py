@@ -86,7 +86,18 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def add_thread_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--thread", type=int, default=None, help="only this thread (an id)")
+    parser.add_argument("--thread", type=thread_id, default=None, help="only this thread (an id)")
+
+
+def thread_id(text: str) -> int:
+    """A thread id: a whole number SQLite can hold (a bigger one names no thread)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a thread id: {text!r}") from None
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"no thread {value}")
+    return value
 
 
 def _threshold(text: str) -> float:
@@ -193,7 +204,7 @@ def import_parser() -> ArgumentParser:
     parser.add_argument("--title", default=None, help="thread title (default: from the file)")
     parser.add_argument(
         "--update",
-        type=int,
+        type=thread_id,
         default=None,
         metavar="THREAD",
         help="update this thread (an id) from the files, newer scrapes of it: for a source "

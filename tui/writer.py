@@ -54,9 +54,12 @@ class Writer:
 
     def __init__(self, owner: MessagePump, db_path: Path) -> None:
         self.owner = owner
-        self.db_path = db_path
         self.pending = 0  # changes queued or running: counted on the UI thread
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # Opened here, so that a database the writer cannot open fails the reader's start
+        # rather than every change after it; used only on the writer's thread from then on.
+        self._db = open_database(db_path, create=False)
+        self._db.execute(f"PRAGMA busy_timeout = {WAITING_NOTICE_MS}")
         self._thread = threading.Thread(target=self._run, name="threadmark-writer")
         self._thread.start()
 
@@ -80,8 +83,7 @@ class Writer:
         self._thread.join()
 
     def _run(self) -> None:
-        db = open_database(self.db_path, create=False)
-        db.execute(f"PRAGMA busy_timeout = {WAITING_NOTICE_MS}")
+        db = self._db
         try:
             while (job := self._jobs.get()) is not _STOP:
                 try:

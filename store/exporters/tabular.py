@@ -43,6 +43,7 @@ SEGMENT_COLUMNS = (
     "tags",
     "annotators",
     "note",
+    "coded_text",  # the words it was coded on, when a re-scrape changed them; else empty
 )
 
 
@@ -122,5 +123,6 @@ def write_segments_csv(
                 ";".join(segment.tags),
                 ";".join(annotators),
                 segment.note,
+                segment.coded_text,
             )
             writer.writerow([neutralise(value) for value in row])

@@ -461,12 +461,12 @@ class ReaderScreen(Screen):
     def _data_version(self) -> int:
         return self.db.execute("PRAGMA data_version").fetchone()[0]
 
-    def take_in_changes(self) -> None:
+    def take_in_changes(self, *, force: bool = False) -> None:
         """Show what other processes (other annotators, a script) changed since we last looked:
         checked every REFRESH_S and before a tag key, cheaply (``PRAGMA data_version`` counts
         other connections' commits).  The cursor, the selection and the scroll stay put."""
         version = self._data_version()
-        if version == self._seen_version:
+        if version == self._seen_version and not force:
             return
         self._seen_version = version
         tags = list_tags(self.db)
@@ -517,8 +517,7 @@ class ReaderScreen(Screen):
         the panes are redrawn and ``done(result)`` says what happened."""
 
         def committed(result: T) -> None:
-            self._seen_version = self._data_version()  # our own commit: redrawn right here
-            self.changed()
+            self.take_in_changes(force=True)  # ours, and whatever others committed meanwhile
             done(result)
 
         self.app.writer.submit(change, committed, self._not_saved)
