@@ -95,7 +95,7 @@ def thread_id(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a thread id: {text!r}") from None
-    if not 1 <= value < 2**63:
+    if not -(2**63) <= value < 2**63:  # past SQLite's integers: the query would overflow
         raise argparse.ArgumentTypeError(f"no thread {value}")
     return value
 
