@@ -324,6 +324,49 @@ def print_targets(results: list[Measurement]) -> None:
     print(f"target: every acknowledged change in the database, with its journal row: {verdict}")
 
 
+# -- for bench/run_all.py ---------------------------------------------------------------------
+
+FIGURES_WRITERS = 4
+FIGURES_WRITES = 1_000
+
+
+def figures(n: int) -> list:
+    """Four annotators writing at once on an N-comment thread, against one writing alone."""
+    from bench.datasets import GENERATOR_VERSION, build_database, store_thread
+    from bench.figures import Figure, cache_dir
+
+    template = cache_dir() / f"concurrency-v{GENERATOR_VERSION}-{n}.db"
+    if not template.exists():
+        build_database(template, lambda partial: store_thread(partial, n))
+    writes = min(FIGURES_WRITES, n)
+    with tempfile.TemporaryDirectory(prefix="threadmark-bench-concurrency-") as scratch:
+        alone, together = (
+            measure(template, writers, writes, 0.005, Path(scratch))
+            for writers in (BASELINE_WRITERS, FIGURES_WRITERS)
+        )
+    kept = together.rows == together.journal_rows == together.acknowledged
+    return [
+        Figure(
+            "concurrency",
+            f"{FIGURES_WRITERS} writers: ms per change",
+            n,
+            together.seconds * 1000 / together.acknowledged,
+            "ms",
+            "1 writer",
+            alone.seconds * 1000 / alone.acknowledged,
+        ),
+        Figure(
+            "concurrency",
+            f"{FIGURES_WRITERS} writers: 'locked' errors",
+            n,
+            together.locked,
+            "",
+            target="0, every change kept",
+            met=together.locked == 0 and kept,
+        ),
+    ]
+
+
 # -- the command line -------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -83,3 +85,23 @@ def test_concurrency_bench_smoke() -> None:
         assert re.search(rf"^{writers}{numbers} +0 +{changes} +{changes} +\d+$", out, re.M), out
     assert "target: no 'database is locked' error: 0  PASS" in out
     assert "target: every acknowledged change in the database, with its journal row: PASS" in out
+
+
+def test_run_all_smoke(tmp_path: Path) -> None:
+    """Every benchmark reports figures to run_all at a tiny N, and the tables are printed."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--smoke", "--json", str(tmp_path / "f.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "THREADMARK_BENCH_CACHE": str(tmp_path / "cache")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "| benchmark | what | N | threadmark | baseline | ratio |" in result.stdout
+    figures = json.loads((tmp_path / "f.json").read_text())
+    benchmarks = {"importing", "dedup", "reader", "moves", "search", "export", "concurrency"}
+    assert {figure["benchmark"] for figure in figures} == benchmarks
+    for figure in figures:
+        assert figure["n"] > 0 and figure["value"] >= 0, figure
+        row = f"| {figure['benchmark']} | {figure['what']} | {figure['n']:,} |"
+        assert row in result.stdout
