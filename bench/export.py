@@ -2,7 +2,8 @@
 
     python bench/export.py [--n 100000,1000000] [--formats csv,json,...] [--smoke]
 
-For each N it builds (once; cached in the temp directory by N and schema version) a database
+For each N it builds (once; cached in ``bench.figures.cache_dir()`` by N and the versions of
+the schema, the thread and the annotations) a database
 holding the benchmarks' synthetic thread of N comments (``bench/datasets.py``, imported through
 ``store.ingest``), annotated as a team would: 10% of the comments tagged, 1% with a tagged
 sentence (a segment), 2% linked (rebuts or supports a comment shortly before; a quarter of the
@@ -21,9 +22,13 @@ created_at and text):
 seconds: the export itself, opening the database included, timed in the child (its interpreter
 start and module imports are not counted; sqlite-utils, which the exporters import on first
 use, is); for sqlite3, the process's wall time.  peak MB: the child's own high-water mark of
-resident memory (Linux's ``VmHWM``, see ``own_peak_mb``), imports included; the sqlite3 command
-cannot report one.  The targets: csv within 2x of the plain dump, and every format's peak
-memory flat in N (at most FLAT_TARGET_GROWTH from the smallest N to the largest).
+resident memory (Linux's ``VmHWM``, see ``bench.figures.own_peak_mb``), imports included; the
+sqlite3 command cannot report one.  The targets (issue #11): csv within 2x of both dumps, json
+within 3x of select-csv, and every format's peak memory at most 100 MB and flat in N (at most
+FLAT_TARGET_GROWTH from the smallest N to the largest).
+
+``figures(n)`` is the same measurement at one N for ``bench/run_all.py``: a Figure per format
+of FIGURE_FORMATS, against sqlite3-csv (csv, where the command exists) or select-csv.
 """
 
 from __future__ import annotations
@@ -45,18 +50,24 @@ from typing import BinaryIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from bench.figures import Figure, cache_dir, own_peak_mb
 from store.database import SCHEMA_VERSION, now, open_database, open_for_reading, write
 from store.exporters import EXPORT_FORMATS
 from store.exporting import export
 from store.sentences import sentences_of
 
-CACHE_DIR = Path(tempfile.gettempdir()) / "threadmark-bench-export"
 ANNOTATION_VERSION = 1  # part of the cached file names: bump it when the annotations change
 SEED = 20240610
 DEFAULT_SIZES = (100_000, 1_000_000)
 SMOKE_SIZES = (500, 2_000)
 DEFAULT_FORMATS = ("csv", "json", "qdpx", "aif")
-CSV_TARGET_RATIO = 2.0
+CSV_TARGET_RATIO = 2.0  # of both dumps
+JSON_TARGET_RATIO = 3.0  # of select-csv
+PEAK_TARGET_MB = 100
+FIGURE_FORMATS = (
+    *("csv", "json", "jsonl", "segments-csv", "links-csv"),
+    *("qdpx", "aif", "argdown", "dot"),  # the interchange formats
+)
 FLAT_TARGET_GROWTH = 1.5  # peak memory from the smallest N to the largest: 10x the comments
 
 ANNOTATORS = ("ana", "ben", "chen")
@@ -87,7 +98,7 @@ def database_for(n: int) -> Path:
     from bench import datasets
 
     versions = f"s{SCHEMA_VERSION}-g{datasets.GENERATOR_VERSION}-a{ANNOTATION_VERSION}"
-    path = CACHE_DIR / f"export-{versions}-{n}.db"
+    path = cache_dir() / f"export-{versions}-{n}.db"
     if not path.exists():
         seconds = datasets.build_database(path, lambda partial: _build(partial, n))
         print(f"  {n:,}: built {path} in {seconds:.0f} s", flush=True)
@@ -263,19 +274,6 @@ def plain_dump(db, out: BinaryIO) -> None:
     text.detach()  # flushes, and leaves ``out`` to its owner
 
 
-def own_peak_mb() -> float:
-    """This process's peak resident memory, in MB: Linux's ``VmHWM``.
-
-    Not ``ru_maxrss``: Linux carries a process's high-water mark over an ``exec``, so a child
-    spawned by the benchmark would count the benchmark's own memory (gigabytes, after building
-    a million comments), and so would ``RUSAGE_CHILDREN``.
-    """
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
-
-
 @dataclass(frozen=True)
 class Measurement:
     what: str
@@ -372,16 +370,33 @@ def peak_growth(rows: list[Measurement]) -> float:
 
 
 def print_targets(results: list[Measurement]) -> None:
-    dump_s = {r.n: r.seconds for r in results if r.what == PLAIN_DUMP}
-    ratios = [(r.n, r.seconds / dump_s[r.n]) for r in results if r.what == "csv"]
-    if ratios:
-        verdict = "PASS" if all(ratio <= CSV_TARGET_RATIO for _, ratio in ratios) else "FAIL"
-        cells = ", ".join(f"{ratio:.2f}x at {n:,}" for n, ratio in ratios)
-        print(f"target: csv within {CSV_TARGET_RATIO:g}x of {PLAIN_DUMP}: {cells}  {verdict}")
+    dump_s = {(r.what, r.n): r.seconds for r in results if r.what not in EXPORT_FORMATS}
+    for what, baseline, limit in (
+        ("csv", PLAIN_DUMP, CSV_TARGET_RATIO),
+        ("csv", SQLITE_DUMP, CSV_TARGET_RATIO),
+        ("json", PLAIN_DUMP, JSON_TARGET_RATIO),
+    ):
+        ratios = [
+            (r.n, r.seconds / dump_s[baseline, r.n])
+            for r in results
+            if r.what == what and (baseline, r.n) in dump_s
+        ]
+        if ratios:
+            verdict = "PASS" if all(ratio <= limit for _, ratio in ratios) else "FAIL"
+            cells = ", ".join(f"{ratio:.2f}x at {n:,}" for n, ratio in ratios)
+            print(f"target: {what} within {limit:g}x of {baseline}: {cells}  {verdict}")
+    formats = [what for what in dict.fromkeys(r.what for r in results) if what in EXPORT_FORMATS]
+    peaks = [r for r in results if r.what in EXPORT_FORMATS]
+    if peaks:
+        highest = max(peaks, key=lambda r: r.peak_mb)
+        verdict = "PASS" if highest.peak_mb <= PEAK_TARGET_MB else "FAIL"
+        print(
+            f"target: every format's peak memory at most {PEAK_TARGET_MB} MB: highest "
+            f"{highest.peak_mb:.0f} MB ({highest.what} at {highest.n:,})  {verdict}"
+        )
     sizes = sorted({r.n for r in results})
     if len(sizes) < 2:
         return
-    formats = [what for what in dict.fromkeys(r.what for r in results) if what in EXPORT_FORMATS]
     for what in formats:
         growth = peak_growth([r for r in results if r.what == what])
         verdict = "PASS" if growth <= FLAT_TARGET_GROWTH else "FAIL"
@@ -389,6 +404,57 @@ def print_targets(results: list[Measurement]) -> None:
             f"target: {what} peak memory flat from {sizes[0]:,} to {sizes[-1]:,} comments "
             f"(at most {FLAT_TARGET_GROWTH:g}x): {growth:.2f}x  {verdict}"
         )
+
+
+def baselines() -> list[str]:
+    """The dumps every export is measured against: sqlite3's only where it is installed."""
+    return [PLAIN_DUMP, SQLITE_DUMP] if shutil.which("sqlite3") else [PLAIN_DUMP]
+
+
+def measure_all(n: int, formats: list[str], scratch: Path) -> list[Measurement]:
+    """The baselines, then each format, at N comments, each in a fresh process."""
+    db_path = database_for(n)
+    print(f"  {n:,}: {annotation_counts(db_path)}", flush=True)
+    warm_page_cache(db_path)
+    results = []
+    for what in [*baselines(), *formats]:
+        result = measure(what, n, db_path, scratch)
+        print(f"  {n:,} {what}: {result.seconds:.2f} s", flush=True)
+        results.append(result)
+    return results
+
+
+def figures(n: int) -> list[Figure]:
+    """Every format of FIGURE_FORMATS at N comments against its baseline, in the same run:
+    csv against ``sqlite3 -csv`` (where installed; else select-csv), every other against
+    select-csv; the targets where issue #11 sets them (csv, json: time and memory; the
+    interchange formats: memory)."""
+    formats = [what for what in FIGURE_FORMATS if what in EXPORT_FORMATS]
+    with tempfile.TemporaryDirectory(prefix="threadmark-bench-export-") as scratch:
+        results = {r.what: r for r in measure_all(n, formats, Path(scratch))}
+    found = []
+    for what in formats:
+        result = results[what]
+        baseline = SQLITE_DUMP if what == "csv" and SQLITE_DUMP in results else PLAIN_DUMP
+        ratio = result.seconds / results[baseline].seconds
+        limit = {"csv": CSV_TARGET_RATIO, "json": JSON_TARGET_RATIO}.get(what)
+        small = result.peak_mb <= PEAK_TARGET_MB
+        memory = f"<= {PEAK_TARGET_MB} MB"
+        found.append(
+            Figure(
+                "export",
+                f"{what} export",
+                n,
+                result.seconds,
+                "s",
+                baseline,
+                results[baseline].seconds,
+                result.peak_mb,
+                memory if limit is None else f"<= {limit:g}x, {memory}",
+                small if limit is None else small and ratio <= limit,
+            )
+        )
+    return found
 
 
 def load_average() -> str:
@@ -440,23 +506,14 @@ def main() -> None:
         return
     sizes = sorted(SMOKE_SIZES if args.smoke else args.n)
     formats = chosen_formats(parser, args.formats)
-    baselines = [PLAIN_DUMP]
-    if shutil.which("sqlite3"):
-        baselines.append(SQLITE_DUMP)
-    else:
+    if SQLITE_DUMP not in baselines():
         print("the sqlite3 command is not installed: its baseline is left out")
     print(f"export benchmark: N {', '.join(f'{n:,}' for n in sizes)}; {', '.join(formats)}")
     print(f"{os.cpu_count()} cores, load average {load_average()}", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="threadmark-bench-export-") as scratch:
         for n in sizes:
-            db_path = database_for(n)
-            print(f"  {n:,}: {annotation_counts(db_path)}", flush=True)
-            warm_page_cache(db_path)
-            for what in [*baselines, *formats]:
-                result = measure(what, n, db_path, Path(scratch))
-                print(f"  {n:,} {what}: {result.seconds:.2f} s", flush=True)
-                results.append(result)
+            results += measure_all(n, formats, Path(scratch))
     print()
     print_table(results)
     print_targets(results)

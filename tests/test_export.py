@@ -388,3 +388,43 @@ def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# --- streaming -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("format", [name for name, f in EXPORT_FORMATS.items() if not f.needs])
+def test_an_export_runs_as_many_queries_for_a_long_thread_as_for_a_short_one(
+    open_db, tmp_path, format
+):
+    """Rows come from a few queries read alongside each other, never a lookup per comment:
+    a thread ten times as long, as annotated, runs the same statements."""
+
+    def statements(n: int) -> int:
+        source = write_lines(
+            tmp_path / f"thread-{n}.jsonl",
+            [
+                json.dumps(
+                    {
+                        "id": f"c{i}",
+                        "parent": f"c{i - 1}" if i % 3 else None,
+                        "author": f"user{i}",
+                        "text": f"Comment {i} says one thing. And then another.",
+                    }
+                )
+                for i in range(n)
+            ],
+        )
+        database = open_db(tmp_path / f"thread-{n}.db")
+        import_file(database, source)
+        for cluster_id in range(1, n + 1, 4):
+            toggle_tag(database, cluster_id, CLAIM, "alice")
+            set_note(database, cluster_id, "bob", "see this")
+            add_link(database, cluster_id + 1, cluster_id, "rebuts", "alice")
+        run: list[str] = []
+        database.set_trace_callback(run.append)
+        export(database, format, io.BytesIO())
+        database.set_trace_callback(None)
+        return len(run)
+
+    assert statements(80) == statements(8)

@@ -83,7 +83,7 @@ def argument_graph(
     """The units, comments and links of the thread (or all), as the options select them."""
     links: dict[tuple[UnitKey, UnitKey, str], ArgumentLink] = {}
     ends: dict[UnitKey, ArgumentUnit] = {}  # every linked unit, as its first link names it
-    for row in link_rows(db, thread_id, options):
+    for row in link_rows(db, thread_id, options, texts=True):
         if row["kind"] not in HUMAN_LINK_KINDS:
             continue
         source, target = _end_key(row, "source"), _end_key(row, "target")

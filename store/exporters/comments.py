@@ -1,8 +1,10 @@
-"""The one walk over a thread that every export shares: each unique comment with all it carries.
+"""The walks over a thread that the exports share: each unique comment with all it carries
+(``export_comments``), or with what a table of comments shows (``comment_table``).
 
-Occurrences are merged in from a second cursor in the same order as the clusters, so memory
-stays flat however long the thread; annotations, notes, segments and links are far fewer than
-comments and are grouped in memory first.
+A walk is one query over the comments in id order (their occurrences joined in), read a batch
+at a time, and beside it one query per kind of thing a comment carries (tags, notes, links,
+segments), each in the same order, merged in as the walk reaches its comment (``_ByComment``):
+no lookup per comment, and only the comment at hand is held, however long the thread.
 
 A segment or a link's end is named as the reader names it (``#4.2``, see store.segments),
 which splits that comment into sentences: only comments that have segments pay for it.
@@ -10,6 +12,7 @@ which splits that comment into sentences: only comments that have segments pay f
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,8 +22,18 @@ from store.exporters.options import EVERYONE, ExportOptions
 from store.segments import unit_label
 from store.sql import CODEBOOK_ORDER, in_thread
 
-# The condition that keeps one annotator's rows (``:annotator``), or everyone's when it is null.
-BY_ANNOTATOR = "(:annotator IS NULL OR {}.annotator = :annotator)"
+
+def by_annotator(table: str, annotator: str | None, *, or_import: bool = False) -> str:
+    """A condition that keeps one annotator's rows (bound as ``:annotator``; ``or_import``:
+    and the import's own, which have none), or everyone's when ``annotator`` is None.
+
+    Spelled out in Python, as ``in_thread`` is: everyone's export then reads no annotator.
+    """
+    if annotator is None:
+        return "1"
+    theirs = f"{table}.annotator = :annotator"
+    return f"({table}.annotator IS NULL OR {theirs})" if or_import else theirs
+
 
 # What every export says of a link: both ends by stable id, by number in the thread, and as
 # the unit linked ("#5.1"), with the segment's range when an end is one (else null).
@@ -62,7 +75,6 @@ class ExportComment:
     occurrences: list[dict[str, Any]] = field(default_factory=list)
     annotations: list[dict[str, str]] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
-    links_out: dict[str, list[int]] = field(default_factory=dict)  # kind -> target ids
     links: list[dict[str, Any]] = field(default_factory=list)  # its links, LINK_FIELDS each
     segments: list[ExportSegment] = field(default_factory=list)
 
@@ -118,23 +130,33 @@ def _dict_rows(db: sqlite3.Connection, sql: str, params: Any = ()) -> Iterator[d
     return (dict(zip(names, row, strict=True)) for row in cursor)
 
 
+def _keyed_rows(db: sqlite3.Connection, sql: str, params: Any) -> Iterator[tuple[int, Any]]:
+    """``(comment id, dict of the other columns)`` for each row of a query whose first column
+    is the comment's id."""
+    cursor = db.execute(sql, params)
+    names = [column[0] for column in cursor.description[1:]]
+    return ((row[0], dict(zip(names, row[1:], strict=True))) for row in cursor)
+
+
 class _ByComment:
-    """Rows in the order of their comment's id, taken one comment at a time as the walk
-    reaches it: each query is read once, alongside the others, and only the rows of the
-    comment at hand are held."""
+    """Items in the order of their comment's id, taken one comment at a time as the walk
+    reaches it: each query is read once, alongside the walk, and only the items of the
+    comment at hand are held.  Most comments have none: that is one comparison."""
 
-    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+    def __init__(self, rows: Iterator[tuple[int, Any]]) -> None:
         self._rows = rows
-        self._next = next(rows, None)
+        self._advance()
 
-    def take(self, cluster_id: int) -> list[dict[str, Any]]:
-        """The rows of comment ``cluster_id`` (without their ``cluster_id``)."""
+    def _advance(self) -> None:
+        self._next_id, self._next = next(self._rows, (math.inf, None))
+
+    def take(self, cluster_id: int) -> list[Any]:
+        """The items of comment ``cluster_id``."""
         taken = []
-        while self._next is not None and self._next["cluster_id"] <= cluster_id:
-            row = self._next
-            if row.pop("cluster_id") == cluster_id:
-                taken.append(row)
-            self._next = next(self._rows, None)
+        while self._next_id <= cluster_id:
+            if self._next_id == cluster_id:
+                taken.append(self._next)
+            self._advance()
         return taken
 
 
@@ -168,148 +190,210 @@ def link_rows(
     options: ExportOptions = EVERYONE,
     *,
     by_source: bool = False,
+    texts: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every link whose source is in the thread, people's (or the chosen annotator's) and the
-    import's, oldest first (``by_source``: grouped by their source comment, in id order).
+    import's, oldest first (``by_source``: grouped by their source comment, in id order), as
+    dicts of LINK_FIELDS in that order.
 
-    ``source_text`` and ``target_text`` are the units' words: a segment's, or the comment's.
+    With ``texts``, also ``source_text`` and ``target_text``: the units' words, a segment's or
+    the comment's.  Without, a comment's words are read only where an end is a segment (its
+    name counts sentences): most links are replies, whole comment to whole comment.
     """
     order = "l.source_cluster, l.id" if by_source else "l.id"
-    for link in _dict_rows(
-        db,
-        "SELECT l.source_cluster AS source, l.target_cluster AS target, "
-        "s.seq AS source_number, t.seq AS target_number, "
-        "ss.start AS source_start, ss.end AS source_end, "
-        "ts.start AS target_start, ts.end AS target_end, l.kind, l.annotator, "
-        "l.note, l.created_at, s.text AS source_text, t.text AS target_text FROM links l "
+    rows = db.execute(
+        "SELECT l.source_cluster, l.target_cluster, s.seq, t.seq, ss.start, ss.end, "
+        "ts.start, ts.end, l.kind, l.annotator, l.note, l.created_at, "
+        "CASE WHEN :texts OR ss.id IS NOT NULL THEN s.text END, "
+        "CASE WHEN :texts OR ts.id IS NOT NULL THEN t.text END FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
         "LEFT JOIN segments ss ON ss.id = l.source_segment "
         "LEFT JOIN segments ts ON ts.id = l.target_segment "
         f"WHERE {in_thread('s.thread_id', thread_id)} "
-        f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) ORDER BY {order}",
-        {"thread": thread_id, "annotator": options.annotator},
-    ):
-        for end in ("source", "target"):
-            span = (
-                None if link[f"{end}_start"] is None else (link[f"{end}_start"], link[f"{end}_end"])
-            )
-            text = link[f"{end}_text"]
-            link[f"{end}_unit"] = unit_label(link[f"{end}_number"], text, span)
-            if span is not None:
-                link[f"{end}_text"] = text[span[0] : span[1]]
+        f"AND {by_annotator('l', options.annotator, or_import=True)} ORDER BY {order}",
+        {"thread": thread_id, "annotator": options.annotator, "texts": texts},
+    )
+    for row in rows:
+        source, target, source_number, target_number = row[:4]
+        source_start, source_end, target_start, target_end = row[4:8]
+        source_text, target_text = row[12:]
+        link = {
+            "source": source,
+            "target": target,
+            "source_number": source_number,
+            "target_number": target_number,
+            "source_unit": _unit(source_number, source_text, source_start, source_end),
+            "target_unit": _unit(target_number, target_text, target_start, target_end),
+            "source_start": source_start,
+            "source_end": source_end,
+            "target_start": target_start,
+            "target_end": target_end,
+            "kind": row[8],
+            "annotator": row[9],
+            "note": row[10],
+            "created_at": row[11],
+        }
+        if texts:
+            link["source_text"] = source_text[source_start:source_end]
+            link["target_text"] = target_text[target_start:target_end]
         yield link
 
 
-def export_comments(
-    db: sqlite3.Connection,
-    thread_id: int | None = None,
-    options: ExportOptions = EVERYONE,
-    *,
-    details: bool = True,
-) -> Iterator[ExportComment]:
-    """Unique comments in thread order, each with occurrences, annotations, notes and links.
+def _unit(number: int, text: str | None, start: int | None, end: int | None) -> str:
+    """A link end's name: ``#4``, or the segment's (``unit_label``), whose text is read."""
+    if start is None:
+        return f"#{number}"
+    return unit_label(number, text, (start, end))
 
-    Without ``details`` (a table of comments needs no more) the occurrences are not read,
-    and of the links only their kinds and targets (``links_out``).
-    """
-    args = {"thread": thread_id, "annotator": options.annotator}
-    annotations = _ByComment(
-        _dict_rows(
+
+def _annotations(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
+    """Tags on whole comments: ``tag``, ``annotator``, ``created_at``, in codebook order."""
+    return _ByComment(
+        _keyed_rows(
             db,
             "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
             "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
-            f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-            f"AND {BY_ANNOTATOR.format('a')} ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
+            f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+            f"AND {by_annotator('a', args['annotator'])} "
+            f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
             args,
         )
     )
-    notes = _ByComment(
-        _dict_rows(
+
+
+def _notes(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
+    """Notes on whole comments: ``annotator``, ``text``, ``updated_at``."""
+    return _ByComment(
+        _keyed_rows(
             db,
             "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
             "JOIN clusters c ON c.id = n.cluster_id "
-            f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', thread_id)} "
-            f"AND {BY_ANNOTATOR.format('n')} ORDER BY n.cluster_id, n.annotator",
+            f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+            f"AND {by_annotator('n', args['annotator'])} ORDER BY n.cluster_id, n.annotator",
             args,
         )
     )
-    segments = _Segments(db, args)
-    if details:
-        links = _ByComment(
-            {"cluster_id": link["source"], **{key: link[key] for key in LINK_FIELDS}}
-            for link in link_rows(db, thread_id, options, by_source=True)
-        )
-    else:
-        links = _ByComment(
-            _dict_rows(
-                db,
-                "SELECT l.source_cluster AS cluster_id, l.target_cluster AS target, l.kind "
-                "FROM links l JOIN clusters s ON s.id = l.source_cluster "
-                f"WHERE {in_thread('s.thread_id', thread_id)} "
-                f"AND (l.annotator IS NULL OR {BY_ANNOTATOR.format('l')}) "
-                "ORDER BY l.source_cluster, l.id",
-                args,
-            )
-        )
 
-    # An occurrence whose words differ from its comment's in any way (a near duplicate, or an
-    # exact one that differs in case, spacing or Unicode form) carries its own text.
-    occurrences = db.execute(
-        "SELECT o.cluster_id, o.position, o.platform_id, o.parent_platform_id, o.author, "
-        "o.created_at, "
-        "CASE WHEN o.text IS NOT (SELECT c.text FROM clusters c WHERE c.id = o.cluster_id) "
-        "THEN o.text END "
-        f"FROM comments o WHERE {in_thread('o.thread_id', thread_id)} "
-        f"AND {int(details)} ORDER BY o.cluster_id, o.id",
+
+def export_comments(
+    db: sqlite3.Connection, thread_id: int | None = None, options: ExportOptions = EVERYONE
+) -> Iterator[ExportComment]:
+    """Unique comments in thread order, each with occurrences, annotations, notes, segments
+    and links."""
+    args = {"thread": thread_id, "annotator": options.annotator}
+    annotations, notes, segments = _annotations(db, args), _notes(db, args), _Segments(db, args)
+    links = _ByComment(
+        (link["source"], link) for link in link_rows(db, thread_id, options, by_source=True)
+    )
+    # One row per occurrence, in the comment's order; an occurrence whose words differ from
+    # its comment's in any way (a near duplicate, or an exact one that differs in case,
+    # spacing or Unicode form) carries its own text.
+    rows = db.execute(
+        "SELECT c.id, c.seq, c.thread_id, k.position, c.text, c.author, k.created_at, "
+        "c.is_tombstone, c.parent_cluster_id, c.depth, c.folded, c.text_group, c.size, "
+        "o.position, o.platform_id, o.parent_platform_id, o.author, o.created_at, "
+        "CASE WHEN o.text IS NOT c.text THEN o.text END "
+        "FROM clusters c JOIN comments k ON k.id = c.canonical_comment_id "
+        "LEFT JOIN comments o ON o.cluster_id = c.id "
+        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id, o.id",
         args,
     )
-    pending = occurrences.fetchone()
-    clusters = db.execute(
-        "SELECT c.id, c.seq, c.thread_id, o.position, c.text, c.author, o.created_at, "
-        "c.is_tombstone, c.parent_cluster_id, c.depth, c.folded, c.text_group, c.size "
-        "FROM clusters c JOIN comments o ON o.id = c.canonical_comment_id "
+    comment = None
+    for row in rows:
+        if comment is None or row[0] != comment.id:
+            if comment is not None:
+                yield comment
+            comment = _comment(row, annotations, notes, segments, links)
+        if row[13] is not None:  # a comment has occurrences; this keeps one that had none
+            occurrence = {
+                "position": row[13],
+                "platform_id": row[14],
+                "parent_platform_id": row[15],
+                "author": row[16],
+                "created_at": row[17],
+            }
+            if row[18] is not None:  # its own words, so nothing of the source is lost
+                occurrence["text"] = row[18]
+            comment.occurrences.append(occurrence)
+    if comment is not None:
+        yield comment
+
+
+def _comment(
+    row: tuple, annotations: _ByComment, notes: _ByComment, segments: _Segments, links: _ByComment
+) -> ExportComment:
+    """The comment of the walk's row, with what the other queries hold for it."""
+    cluster_id, number, thread, position, text, author, created_at, tombstone = row[:8]
+    return ExportComment(
+        cluster_id,
+        number,
+        thread,
+        position,
+        text,
+        author,
+        created_at,
+        bool(tombstone),
+        size=row[12],
+        parent=row[8],
+        depth=row[9],
+        folded=row[10],
+        same_text=row[11],
+        annotations=annotations.take(cluster_id),
+        notes=notes.take(cluster_id),
+        links=links.take(cluster_id),
+        segments=segments.take(cluster_id, number, text),
+    )
+
+
+TableRow = tuple[Any, ...]
+
+
+def comment_table(
+    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions = EVERYONE
+) -> Iterator[TableRow]:
+    """What a table of comments shows, a tuple per unique comment in thread order: id, number,
+    thread, position, author, created_at, text, occurrences, tombstone, its tag names (each
+    once, in codebook order), its link targets by kind (each once, in the order linked) and
+    its note (``joined_note``).
+
+    The walk of ``export_comments`` without what a table leaves out (occurrences, segments,
+    the links' ends): tuples, not objects, since a million of them is what it is for.
+    """
+    args = {"thread": thread_id, "annotator": options.annotator}
+    annotations, notes = _annotations(db, args), _notes(db, args)
+    links = _ByComment(
+        (source, (kind, target))
+        for source, kind, target in db.execute(
+            "SELECT l.source_cluster, l.kind, l.target_cluster FROM links l "
+            # The source's thread is read only when one is asked for: from the index alone,
+            # everyone's links of every thread are read twice as fast.
+            + ("" if thread_id is None else "JOIN clusters s ON s.id = l.source_cluster ")
+            + f"WHERE {in_thread('s.thread_id', thread_id)} "
+            f"AND {by_annotator('l', options.annotator, or_import=True)} "
+            "ORDER BY l.source_cluster, l.id",
+            args,
+        )
+    )
+    rows = db.execute(
+        "SELECT c.id, c.seq, c.thread_id, k.position, c.author, k.created_at, c.text, c.size, "
+        "c.is_tombstone FROM clusters c JOIN comments k ON k.id = c.canonical_comment_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
     )
-    for row in clusters:
-        cluster_id, number, thread, position, text, author, created_at, tombstone = row[:8]
-        comment = ExportComment(
-            id=cluster_id,
-            number=number,
-            thread=thread,
-            position=position,
-            text=text,
-            author=author,
-            created_at=created_at,
-            tombstone=bool(tombstone),
-            parent=row[8],
-            depth=row[9],
-            folded=row[10],
-            same_text=row[11],
-            size=row[12],
-            annotations=annotations.take(cluster_id),
-            notes=notes.take(cluster_id),
+    for row in rows:
+        cluster_id = row[0]
+        links_out: dict[str, list[int]] = {}
+        for kind, target in links.take(cluster_id):
+            targets = links_out.setdefault(kind, [])
+            if target not in targets:
+                targets.append(target)
+        tagged, noted = annotations.take(cluster_id), notes.take(cluster_id)
+        yield (
+            *row,
+            tag_names(tagged) if tagged else [],
+            links_out,
+            joined_note(noted) if noted else None,
         )
-        for link in links.take(cluster_id):
-            targets = comment.links_out.setdefault(link["kind"], [])
-            if link["target"] not in targets:
-                targets.append(link["target"])
-            if details:
-                comment.links.append(link)
-        comment.segments = segments.take(cluster_id, number, text)
-        while pending is not None and pending[0] == cluster_id:
-            occurrence = {
-                "position": pending[1],
-                "platform_id": pending[2],
-                "parent_platform_id": pending[3],
-                "author": pending[4],
-                "created_at": pending[5],
-            }
-            if pending[6] is not None:  # its own words, so nothing of the source is lost
-                occurrence["text"] = pending[6]
-            comment.occurrences.append(occurrence)
-            pending = occurrences.fetchone()
-        yield comment
 
 
 class _Segments:
@@ -319,7 +403,7 @@ class _Segments:
     def __init__(self, db: sqlite3.Connection, args: dict[str, Any]) -> None:
         in_the_thread = in_thread("c.thread_id", args["thread"])
         self._segments = _ByComment(
-            _dict_rows(
+            _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, s.coded_text FROM segments s "
                 f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_the_thread} "
@@ -335,23 +419,23 @@ class _Segments:
             )
         )
         self._annotations = _ByComment(
-            _dict_rows(
+            _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
                 "FROM annotations a JOIN segments s ON s.id = a.segment_id "
                 "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = s.cluster_id "
-                f"WHERE {in_the_thread} AND {BY_ANNOTATOR.format('a')} "
+                f"WHERE {in_the_thread} AND {by_annotator('a', args['annotator'])} "
                 f"ORDER BY s.cluster_id, s.start, s.end, {CODEBOOK_ORDER}, a.annotator",
                 args,
             )
         )
         self._notes = _ByComment(
-            _dict_rows(
+            _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at "
                 "FROM notes n JOIN segments s ON s.id = n.segment_id "
                 f"JOIN clusters c ON c.id = s.cluster_id WHERE {in_the_thread} "
-                f"AND {BY_ANNOTATOR.format('n')} ORDER BY s.cluster_id, n.annotator",
+                f"AND {by_annotator('n', args['annotator'])} ORDER BY s.cluster_id, n.annotator",
                 args,
             )
         )

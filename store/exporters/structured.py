@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from store.exporters.comments import (
-    LINK_FIELDS,
     ExportComment,
     export_comments,
     link_rows,
@@ -53,10 +53,33 @@ def comment_object(comment: ExportComment) -> dict[str, Any]:
     }
 
 
+# One encoder for every value (``json.dumps`` with an option set makes one a call), which
+# need not look for loops: what is encoded here is rows, never a value holding itself.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+PIECES_PER_WRITE = 500
+
+
 def _dumps(value: Any) -> str:
     """JSON as UTF-8 text, with DEL escaped like the other controls: JSON allows it raw, but
     a file full of it looks binary (to threadmark's own reader too) and a terminal acts on it."""
-    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    return _ENCODE(value).replace("\x7f", "\\u007f")
+
+
+def _write_all(out: TextIO, pieces: Iterator[str]) -> None:
+    """The pieces, many to a write: a million small writes cost more than the encoding."""
+    batch = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) >= PIECES_PER_WRITE:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch))
+
+
+def _items(values: Iterator[Any]) -> Iterator[str]:
+    """The values as a JSON array's items, a line each (the brackets are the caller's)."""
+    for n, value in enumerate(values):
+        yield ("\n" if n == 0 else ",\n") + _dumps(value)
 
 
 def write_json(
@@ -66,12 +89,9 @@ def write_json(
     out.write('{"threads": ' + _dumps(thread_rows(db, thread_id)))
     out.write(',\n"tags": ' + _dumps(tag_rows(db)))
     out.write(',\n"comments": [')
-    for n, comment in enumerate(export_comments(db, thread_id, options)):
-        out.write(("\n" if n == 0 else ",\n") + _dumps(comment_object(comment)))
+    _write_all(out, _items(map(comment_object, export_comments(db, thread_id, options))))
     out.write('\n],\n"links": [')
-    for n, link in enumerate(link_rows(db, thread_id, options)):
-        fields = {key: link[key] for key in LINK_FIELDS}
-        out.write(("\n" if n == 0 else ",\n") + _dumps(fields))
+    _write_all(out, _items(link_rows(db, thread_id, options)))
     out.write("\n]}\n")
 
 
@@ -79,5 +99,5 @@ def write_jsonl(
     db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
 ) -> None:
     """One unique comment per line, the shape of ``json``'s ``comments`` entries."""
-    for comment in export_comments(db, thread_id, options):
-        out.write(_dumps(comment_object(comment)) + "\n")
+    comments = export_comments(db, thread_id, options)
+    _write_all(out, (_dumps(comment_object(comment)) + "\n" for comment in comments))

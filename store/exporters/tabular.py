@@ -3,6 +3,11 @@ people made (``segments-csv``).
 
 Spreadsheets run a cell that starts with ``= + - @`` (or a tab or carriage return) as a
 formula, so such cells get a leading apostrophe: comment text is hostile.
+
+The bytes are what ``csv.writer`` writes (the excel dialect, CRLF line ends), but the comment
+table is written by ``cell``, a line at a time and many lines to a write: at a million
+comments the csv module alone would take longer than ``sqlite3 -csv`` takes for the whole
+export, and the table's cells are few and known.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import csv
 import sqlite3
 from typing import Any, TextIO
 
-from store.exporters.comments import LINK_FIELDS, export_comments, link_rows
+from store.exporters.comments import LINK_FIELDS, comment_table, export_comments, link_rows
 from store.exporters.options import ExportOptions
 from store.schema import LINK_KINDS
 
@@ -54,10 +59,38 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def cell(value: Any) -> str:
+    """A value as ``csv.writer`` writes it: quoted (quotes doubled) when it holds a quote, a
+    comma or a line end; None as nothing."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    if '"' in value or "," in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def text_cell(value: str | None) -> str:
+    """A cell people or the source wrote: ``cell(neutralise(value))``, in one call, as the
+    comment table makes millions of them."""
+    if not value:
+        return ""
+    if value.startswith(FORMULA_TRIGGERS):
+        value = "'" + value
+    if '"' in value or "," in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
 def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     return writer
+
+
+LINES_PER_WRITE = 1000
+KIND_COLUMN = {kind: n for n, kind in enumerate(LINK_KINDS)}
 
 
 def write_comments_csv(
@@ -66,32 +99,28 @@ def write_comments_csv(
     """One row per unique comment; link targets and tags joined with ``;``.
 
     Only the cells people or the source wrote can start like a formula: ids, numbers and
-    times cannot, and are written as they are.
+    times cannot, and are written as they are (a time quoted if it must be).
     """
-    writer = _writer(out, COMMENT_COLUMNS)
-    no_links = ("",) * len(LINK_KINDS)
-    for comment in export_comments(db, thread_id, options, details=False):
+    lines = [",".join(COMMENT_COLUMNS) + "\r\n"]
+    no_links = "," * len(LINK_KINDS)
+    for row in comment_table(db, thread_id, options):
+        id, number, thread, position, author, created_at, text, size, tombstone = row[:9]
+        tags, links_out, note = row[9:]
         targets = no_links
-        if comment.links_out:
-            targets = tuple(
-                ";".join(map(str, comment.links_out.get(kind, ()))) for kind in LINK_KINDS
-            )
-        writer.writerow(
-            (
-                comment.id,
-                comment.number,
-                comment.thread,
-                comment.position,
-                neutralise(comment.author),
-                comment.created_at,
-                neutralise(comment.text),
-                comment.size,
-                int(comment.tombstone),
-                neutralise(";".join(comment.tags)),
-                *targets,
-                neutralise(comment.note),
-            )
+        if links_out:  # link targets are ids joined by ";": never a cell to quote
+            cells = [""] * len(LINK_KINDS)
+            for kind, ids in links_out.items():
+                cells[KIND_COLUMN[kind]] = ";".join(map(str, ids))
+            targets = "," + ",".join(cells)
+        lines.append(
+            f"{id},{number},{thread},{position},{text_cell(author)},{cell(created_at)},"
+            f"{text_cell(text)},{size},{tombstone},{text_cell(';'.join(tags))}{targets},"
+            f"{text_cell(note)}\r\n"
         )
+        if len(lines) >= LINES_PER_WRITE:
+            out.write("".join(lines))
+            lines.clear()
+    out.write("".join(lines))
 
 
 def write_links_csv(
@@ -99,7 +128,7 @@ def write_links_csv(
 ) -> None:
     """One row per link, with both comments' text so the edge list reads on its own."""
     writer = _writer(out, LINK_COLUMNS)
-    for link in link_rows(db, thread_id, options):
+    for link in link_rows(db, thread_id, options, texts=True):
         writer.writerow([neutralise(link[column]) for column in LINK_COLUMNS])
 
 
