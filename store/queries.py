@@ -3,6 +3,9 @@
 A view never loads a whole thread into Python.  Unfiltered, row ``i`` of a thread is the
 cluster with the thread's ``i``-th ``seq`` (an indexed range query); a filtered view keeps only
 the matching cluster ids, as a compact integer array, and fetches rows for a window of them.
+Finding every match takes a second at a million comments, so a reader first shows a screen of
+them (:func:`first_matches`, a ``LIMIT`` over growing ranges of the thread) and the rest when
+:func:`filtered_ids` has them.
 
 Three numbers name a comment: ``id`` (unique across the database, stable: exports use it),
 ``seq`` (its number in its thread, the ``#N`` people see and type), and an occurrence's
@@ -150,10 +153,13 @@ class ThreadView:
         row_filter: RowFilter | None = None,
         *,
         ids: array | None = None,
+        complete: bool = True,
         show_others: bool = False,
     ) -> None:
         """``ids``: the filter's matches if already found (say, by a worker with its own
         connection, since at a million comments a filter takes a second); else found here.
+        ``complete`` False: ``ids`` are only the first of them (:func:`first_matches`), shown
+        while the rest are found.
         ``show_others``: rows also carry the other annotators' tags (blind coding hides them).
         """
         self.db = db
@@ -161,6 +167,7 @@ class ThreadView:
         self.thread_id = thread_id
         self.annotator = annotator
         self.filter = row_filter or RowFilter()
+        self.complete = complete
         # seq runs 1..n without gaps: two index probes give the size, with no scan.
         first, last = db.execute(
             "SELECT (SELECT min(seq) FROM clusters WHERE thread_id = :t), "
@@ -319,6 +326,106 @@ def filtered_ids(
     db: sqlite3.Connection, thread_id: int, annotator: str, row_filter: RowFilter
 ) -> array:
     """The ids of a thread's comments that pass ``row_filter``, in thread order."""
+    where, args = _filter_sql(thread_id, annotator, row_filter)
+    rows = db.execute(f"SELECT c.id FROM clusters c WHERE {where} ORDER BY c.seq", args)
+    return array("q", (row[0] for row in rows))
+
+
+# The first run of a filter reads the thread in ranges of numbers, each this many times the last.
+FIRST_RANGE = 4096
+RANGE_GROWTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FirstMatches:
+    """The start of a filter's matches: ``ids`` in thread order, from ``keep`` if it passes.
+
+    ``complete``: these are all the matches (they start at the thread's first and are fewer
+    than were asked for); else the rest must be found (:func:`filtered_ids`).
+    """
+
+    ids: array
+    complete: bool
+
+
+def first_matches(
+    db: sqlite3.Connection,
+    thread_id: int,
+    annotator: str,
+    row_filter: RowFilter,
+    limit: int,
+    keep: int | None = None,
+) -> FirstMatches:
+    """Up to ``limit`` matches of ``row_filter``, from comment ``keep`` on if it passes (so it
+    can stay selected), else from the thread's start: a screen of results without finding them
+    all, which at a million comments takes a second.
+
+    The thread is read in growing ranges of numbers (``seq``) until ``limit`` pass: one range
+    for a common filter, a few for a rare one; full-text search asks the index only for the
+    ids of the range, so it never lists every match of a common word.
+    """
+    first, last = db.execute(
+        "SELECT (SELECT min(seq) FROM clusters WHERE thread_id = :t), "
+        "(SELECT max(seq) FROM clusters WHERE thread_id = :t)",
+        {"t": thread_id},
+    ).fetchone()
+    start = None if keep is None else number_of(db, keep)
+    if start is None or _in_range(db, thread_id, annotator, row_filter, start, start, 1) != [keep]:
+        start = first
+    from_top = start == first
+    ids = array("q")
+    span = FIRST_RANGE
+    while start is not None and start <= last and len(ids) < limit:
+        end = min(start + span - 1, last)
+        wanted = limit - len(ids)
+        ids.extend(
+            _in_range(
+                db, thread_id, annotator, row_filter, start, end, wanted, until_end=end == last
+            )
+        )
+        start, span = end + 1, span * RANGE_GROWTH
+    return FirstMatches(ids, complete=from_top and len(ids) < limit)
+
+
+def _in_range(
+    db: sqlite3.Connection,
+    thread_id: int,
+    annotator: str,
+    row_filter: RowFilter,
+    first: int,
+    last: int,
+    limit: int,
+    *,
+    until_end: bool = False,
+) -> list[int]:
+    """The first ``limit`` ids that pass among comments ``first`` to ``last`` (numbers);
+    ``until_end``: ``last`` is the thread's last."""
+    args: dict[str, object] = {"first": first, "last": last, "limit": limit}
+    # The range's ids bound the full-text index's answer, unless the range runs to the
+    # thread's end: finding them would read as many rows as that answer has.
+    bounded = bool(row_filter.search) and not until_end
+    if bounded:
+        args["low"], args["high"] = db.execute(
+            "SELECT min(id), max(id) FROM clusters WHERE thread_id = ? AND seq BETWEEN ? AND ?",
+            (thread_id, first, last),
+        ).fetchone()
+    where, filter_args = _filter_sql(thread_id, annotator, row_filter, bounded=bounded)
+    rows = db.execute(
+        f"SELECT c.id FROM clusters c WHERE {where} AND c.seq BETWEEN :first AND :last "
+        "ORDER BY c.seq LIMIT :limit",
+        {**filter_args, **args},
+    )
+    return [row[0] for row in rows]
+
+
+def _filter_sql(
+    thread_id: int, annotator: str, row_filter: RowFilter, *, bounded: bool = False
+) -> tuple[str, dict[str, object]]:
+    """The WHERE clause (over ``clusters c``) and its arguments for a filter's matches.
+
+    ``bounded``: the full-text condition asks the index only for ids between ``:low`` and
+    ``:high``, which the caller supplies.
+    """
     clauses = ["c.thread_id = :thread"]
     args: dict[str, object] = {"thread": thread_id, "annotator": annotator}
     mine = "SELECT 1 FROM annotations a WHERE a.cluster_id = c.id AND a.annotator = :annotator"
@@ -338,12 +445,12 @@ def filtered_ids(
     if row_filter.has_note:
         clauses.append("c.id IN (SELECT cluster_id FROM notes WHERE annotator = :annotator)")
     if row_filter.search:
-        clauses.append("c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q)")
+        bounds = " AND rowid BETWEEN :low AND :high" if bounded else ""
+        clauses.append(
+            f"c.id IN (SELECT rowid FROM clusters_fts WHERE clusters_fts MATCH :q{bounds})"
+        )
         args["q"] = fts_query(row_filter.search)
-    rows = db.execute(
-        f"SELECT c.id FROM clusters c WHERE {' AND '.join(clauses)} ORDER BY c.seq", args
-    )
-    return array("q", (row[0] for row in rows))
+    return " AND ".join(clauses), args
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,15 @@
-"""``f``: show only untagged comments, those with links, or those with one tag."""
+"""``f``: show only untagged comments, those with links, or those with one tag.
+
+The menu opens at once; how many rows each choice shows fills in when the reader has counted
+them (:meth:`FilterPicker.show_counts`), a quarter second at a million comments.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from rich.text import Text
+from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from store.codebook import Tag
@@ -24,7 +29,9 @@ FIXED = {
 class FilterPicker(Picker[RowFilter]):
     """Dismisses with the new :class:`RowFilter`; each choice says how many rows it shows."""
 
-    def __init__(self, tags: list[Tag], current: RowFilter, counts: FilterCounts) -> None:
+    def __init__(
+        self, tags: list[Tag], current: RowFilter, counts: FilterCounts | None = None
+    ) -> None:
         narrowed = replace(current, hide_tombstones=False) != RowFilter()
         title = (
             "Show (within what is shown now; counts are the whole thread's)" if narrowed else "Show"
@@ -36,25 +43,41 @@ class FilterPicker(Picker[RowFilter]):
 
     def options(self, query: str) -> list[Option]:
         wanted = query.strip().casefold()
-        options = [
-            self._option(label, getattr(self.counts, count), key)
-            for key, (label, _, count) in FIXED.items()
-            if wanted in label
+        return [
+            Option(self._prompt(option_id, label), id=option_id)
+            for option_id, label, searched in self._choices()
+            if wanted in searched
         ]
-        options += [
-            self._option(
-                f"tag {one_line(tag.name, 40)}", self.counts.by_tag.get(tag.id, 0), f"tag:{tag.id}"
-            )
-            for tag in self.tags
-            if wanted in f"tag {tag.name.casefold()}"
-        ]
-        return options
 
-    @staticmethod
-    def _option(label: str, count: int, option_id: str) -> Option:
-        text = Text(f"{count:>7,}  ", style="dim")
+    def show_counts(self, counts: FilterCounts) -> None:
+        """The counts have come: shown beside each choice, the one highlighted kept."""
+        if not self.is_attached:  # dismissed before they came
+            return
+        self.counts = counts
+        options = self.query_one(OptionList)
+        labels = {option_id: label for option_id, label, _ in self._choices()}
+        for option in list(options.options):
+            options.replace_option_prompt(option.id, self._prompt(option.id, labels[option.id]))
+
+    def _choices(self) -> list[tuple[str, str, str]]:
+        """Every choice's option id, label and the text typing searches, fixed ones first,
+        then the codebook's."""
+        fixed = [(key, label, label) for key, (label, _, _) in FIXED.items()]
+        return fixed + [
+            (f"tag:{tag.id}", f"tag {one_line(tag.name, 40)}", f"tag {tag.name.casefold()}")
+            for tag in self.tags
+        ]
+
+    def _prompt(self, option_id: str, label: str) -> Text:
+        if self.counts is None:
+            count = "…"
+        elif option_id.startswith("tag:"):
+            count = f"{self.counts.by_tag.get(int(option_id[4:]), 0):,}"
+        else:
+            count = f"{getattr(self.counts, FIXED[option_id][2]):,}"
+        text = Text(f"{count:>7}  ", style="dim")
         text.append(label)
-        return Option(text, id=option_id)
+        return text
 
     def choose(self, option_id: str | None, query: str) -> RowFilter | None:
         if option_id is None:
