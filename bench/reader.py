@@ -3,16 +3,17 @@
     python bench/reader.py [--sizes 10000 100000 1000000] [--presses 500] [--repeats 9]
                            [--back-to-back] [--smoke]
 
-For each N it builds (once; cached in bench/out by N) a database holding one synthetic thread of
-N comments, generated with a fixed seed and imported through the public store API, then measures:
+For each N it builds (once; cached in ``bench.figures.cache_dir()`` by N) a database holding one
+synthetic thread of N comments, generated with a fixed seed and imported through the public store
+API, then measures (``figures(n)`` the same, for ``bench/run_all.py``):
 
 - first paint: from process start to the first screen showing comment text, for
-  ``threadmark --db DB`` in a real 80x24 pseudo-terminal, against a bare one-``Static`` Textual
-  app run the same way, alternating the two so machine load hits both alike (median of
-  ``--repeats``, after one untimed warm-up of each).  threadmark's own modules are byte-compiled
-  first, as ``pip install`` and any first run do: where ``PYTHONDONTWRITEBYTECODE`` is set (it
-  is on the machines here) an editable checkout would otherwise be compiled from source at
-  every start, 50 ms that no installed copy pays;
+  ``threadmark --db DB`` in a real 80x24 pseudo-terminal (``Pty``, shared with bench/moves.py),
+  against a bare one-``Static`` Textual app run the same way, alternating the two so machine
+  load hits both alike (median of ``--repeats``, after one untimed warm-up of each).
+  threadmark's own modules are byte-compiled first, as ``pip install`` and any first run do:
+  where ``PYTHONDONTWRITEBYTECODE`` is set (it is on the machines here) an editable checkout
+  would otherwise be compiled from source at every start, 50 ms that no installed copy pays;
 - key to commit: in-process with Pilot, from just before ``pilot.press("1")`` (toggle tag 1, on
   a reader that has finished redrawing the last move) to the moment a second, independent
   sqlite3 connection sees the change.  ``store.annotate.
@@ -54,12 +55,12 @@ from unittest import mock
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from bench.datasets import FOLD_LIMIT, GENERATOR_VERSION, OPENING, build_database, store_thread
+from bench.figures import Figure, cache_dir, own_peak_mb
 from store import annotate
 from store.database import open_database, write
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tui", "store", "themes")
-OUT_DIR = ROOT / "bench" / "out"
 TERMINAL_SIZE = (80, 24)
 PAINT_TIMEOUT_S = 120.0
 PAINT_TARGET_N = 100_000
@@ -94,8 +95,8 @@ class BuiltDatabase:
 
 
 def database_for(n: int) -> BuiltDatabase:
-    """The database with the N-comment thread, built unless an earlier run left it in OUT_DIR."""
-    path = OUT_DIR / f"reader-v{GENERATOR_VERSION}-{n}.db"
+    """The database with the N-comment thread, built unless an earlier run left it cached."""
+    path = cache_dir() / f"reader-v{GENERATOR_VERSION}-{n}.db"
     facts_path = path.with_suffix(".json")
     if path.exists() and facts_path.exists():
         facts = json.loads(facts_path.read_text())
@@ -114,44 +115,88 @@ _ESCAPE = re.compile(
 )
 
 
-def time_to_text(command: list[str], expected: str, env: dict[str, str]) -> float:
-    """Seconds from starting ``command`` in an 80x24 pty until ``expected`` shows on it.
+SYNC_QUERY = b"\x1b[?2026$p"  # Textual asks whether the terminal draws synchronized output
+SYNC_REPLY = b"\x1b[?2026;2$y"  # and, as most terminals today, this one says it does
+SYNC_START = b"\x1b[?2026h"  # then every frame starts with this and ends with "...l"
 
-    The terminal output is read without pause (a child blocked on a full pty would stall) and
-    searched with escape sequences removed; the process is killed as soon as the text shows.
+
+class Pty:
+    """A program on an 80x24 pseudo-terminal, read without pause (a child blocked on a full
+    pty would stall), that answers Textual's question about synchronized output as a modern
+    terminal does: so each frame it draws is bracketed, and frames can be counted.
+
+    ``output`` is every byte it wrote; leaving the ``with`` block kills it.
     """
-    master, slave = os.openpty()
-    columns, rows = TERMINAL_SIZE
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    output = ""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
-    )
-    os.close(slave)
-    try:
-        while True:
-            remaining = start + PAINT_TIMEOUT_S - time.perf_counter()
-            if remaining <= 0 or not select.select([master], [], [], remaining)[0]:
-                raise TimeoutError(f"{expected!r} never showed: {_screen_tail(output)}")
-            try:
-                chunk = os.read(master, 1 << 16)
-            except OSError:  # EIO: the child closed the terminal
-                chunk = b""
-            if not chunk:
-                raise RuntimeError(f"exited before showing {expected!r}: {_screen_tail(output)}")
-            output += decoder.decode(chunk)
-            if expected in _ESCAPE.sub("", output):
-                return time.perf_counter() - start
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        os.close(master)
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.master, slave = os.openpty()
+        columns, rows = TERMINAL_SIZE
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True
+        )
+        os.close(slave)
+        self.output = bytearray()
+        self.last_read = self.started  # when the latest bytes arrived
+
+    def __enter__(self) -> Pty:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        os.close(self.master)
+
+    def send(self, data: bytes) -> float:
+        """Type ``data``; the moment it was written."""
+        os.write(self.master, data)
+        return time.perf_counter()
+
+    def read(self, timeout: float) -> bool:
+        """Add what the program writes within ``timeout`` seconds; False if nothing came."""
+        if not select.select([self.master], [], [], max(0.0, timeout))[0]:
+            return False
+        try:
+            chunk = os.read(self.master, 1 << 16)
+        except OSError:  # EIO: the child closed the terminal
+            chunk = b""
+        if not chunk:
+            raise RuntimeError(f"exited: {self.screen_tail()}")
+        self.last_read = time.perf_counter()
+        if SYNC_QUERY in self.output[1 - len(SYNC_QUERY) :] + chunk:  # asked in this chunk
+            os.write(self.master, SYNC_REPLY)
+        self.output += chunk
+        return True
+
+    def wait_for(self, expected: str, timeout: float = PAINT_TIMEOUT_S) -> float:
+        """Seconds from the start until ``expected`` shows (escape sequences removed)."""
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text, seen = "", 0
+        while expected not in _ESCAPE.sub("", text):
+            remaining = self.started + timeout - time.perf_counter()
+            if remaining <= 0 or not self.read(remaining):
+                raise TimeoutError(f"{expected!r} never showed: {self.screen_tail()}")
+            text += decoder.decode(bytes(self.output[seen:]))
+            seen = len(self.output)
+        return self.last_read - self.started
+
+    def settle(self, quiet_s: float, timeout: float = PAINT_TIMEOUT_S) -> None:
+        """Read until the program has written nothing for ``quiet_s`` seconds."""
+        deadline = time.perf_counter() + timeout
+        while self.read(quiet_s):
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"never went quiet: {self.screen_tail()}")
+
+    def screen_tail(self) -> str:
+        text = bytes(self.output).decode("utf-8", errors="replace")
+        return repr(_ESCAPE.sub("", text)[-300:])
 
 
-def _screen_tail(output: str) -> str:
-    return repr(_ESCAPE.sub("", output)[-300:])
+def time_to_text(command: list[str], expected: str, env: dict[str, str]) -> float:
+    """Seconds from starting ``command`` in an 80x24 pty until ``expected`` shows on it."""
+    with Pty(command, env) as pty:
+        return pty.wait_for(expected)
 
 
 def byte_compile() -> None:
@@ -416,6 +461,48 @@ def print_targets(results: list[Result]) -> None:
             f"target: key-to-commit p99 under {COMMIT_TARGET_MS:g} ms at {result.n:,}: "
             f"{p99:.2f} ms  {verdict}"
         )
+
+
+FIGURES_REPEATS = 5
+FIGURES_PRESSES = 100
+PAINT_FIGURE_RATIO = 1.3  # issue 11's target for first paint, at any N
+
+
+def figures(n: int) -> list[Figure]:
+    """First paint against the bare app, and key to commit against ``toggle_tag`` called
+    directly, at N comments."""
+    byte_compile()
+    database = database_for(n)
+    with tempfile.TemporaryDirectory(prefix="threadmark-bench-") as scratch:
+        os.environ["THREADMARK_CONFIG_DIR"] = str(Path(scratch) / "config")
+        reader_s, bare_s = first_paints(database.path, FIGURES_REPEATS, Path(scratch))
+        latencies = key_latencies(database.path, min(FIGURES_PRESSES, n))
+    commit_p99 = percentile(latencies.commit_ms, 0.99)
+    return [
+        Figure(
+            "reader",
+            "first paint",
+            n,
+            reader_s,
+            "s",
+            "bare Textual app (one Static)",
+            bare_s,
+            target=f"<= {PAINT_FIGURE_RATIO:g}x",
+            met=reader_s <= PAINT_FIGURE_RATIO * bare_s,
+        ),
+        Figure(
+            "reader",
+            "key to commit, p99",
+            n,
+            commit_p99,
+            "ms",
+            "store.annotate.toggle_tag alone",
+            percentile(latencies.floor_ms, 0.99),
+            own_peak_mb(),
+            f"< {COMMIT_TARGET_MS:g} ms",
+            commit_p99 < COMMIT_TARGET_MS,
+        ),
+    ]
 
 
 def main() -> None:

@@ -51,7 +51,8 @@ def keys_wait_for_saves(monkeypatch: pytest.MonkeyPatch) -> None:
 
     The reader saves on a writer thread (tui.writer) so that a locked database never freezes
     the keys; a test that presses a key and then reads the database waits for that, as a
-    person waits for the status line to say "Tagged".
+    person waits for the status line to say "Tagged".  Moves faster than frames leave the
+    pane to follow once they stop (``ReaderScreen.pane_behind``): that is waited for too.
     """
     from textual.pilot import Pilot
 
@@ -61,6 +62,9 @@ def keys_wait_for_saves(monkeypatch: pytest.MonkeyPatch) -> None:
         await press(self, *keys)
         writer = getattr(self.app, "writer", None)
         while wait_for_saves and writer is not None and writer.pending:
+            await self.pause()
+        reader = getattr(self.app, "reader", None)
+        while reader is not None and reader.pane_behind:
             await self.pause()
 
     monkeypatch.setattr(Pilot, "press", press_and_wait)

@@ -30,6 +30,7 @@ from tui.screens.export import ExportDialog
 from tui.screens.filter import FilterPicker
 from tui.screens.help import HelpScreen
 from tui.widgets.comment_list import CommentList
+from tui.widgets.comment_panel import CommentPanel
 
 pytestmark = pytest.mark.usefixtures("reader_home")
 
@@ -202,9 +203,8 @@ async def test_the_filter_menu_counts_each_choice_and_filters_by_note(db_path):
         await pilot.press("1", "j", "1", "2", "e", *"why?", "escape")
         await pilot.press("f")
         assert isinstance(app.screen, FilterPicker)
-        shown = screen_text(app)
-        for line in ("11  everything", "8  untagged", "1  has a note", "2  tag claim"):
-            assert line in shown
+        lines = ("11  everything", "8  untagged", "1  has a note", "2  tag claim")
+        await wait_until(pilot, lambda: all(line in screen_text(app) for line in lines))
         await pilot.press(*"note", "enter")
         await settle(app, pilot)
         assert app.screen.query_one(CommentList).row_count == 1
@@ -229,7 +229,7 @@ async def test_search_matches_are_marked_in_the_pane(db_path):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("slash", *"cop", "enter")
         await settle(app, pilot)
-        body = app.screen.query_one("#panel-text").render()
+        body = app.screen.query_one(CommentPanel).part("text")
         marked = {body.plain[span.start : span.end] for span in body.spans}
         assert marked == {"copyright", "copies", "copy"}
         assert len(body.spans) == 7  # every occurrence: 2 + 4 + 1

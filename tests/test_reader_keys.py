@@ -28,7 +28,6 @@ from tui.screens.note_editor import NoteEditor
 from tui.screens.tag_picker import TagPicker
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel
-from tui.widgets.jump_list import JumpList
 from tui.widgets.key_bar import KeyBar
 
 pytestmark = pytest.mark.usefixtures("reader_home")
@@ -88,6 +87,23 @@ async def test_movement_keys(db_path, keys, expected):
         await pilot.press(*keys)
         assert selected(app) == expected
         assert panel_text(app).lstrip().startswith(f"#{expected}")  # the panel follows
+
+
+async def test_a_burst_of_moves_ends_with_the_pane_on_the_last_row(db_path):
+    """Keys typed faster than frames (as a terminal delivers a held key) are all taken: the
+    list's cursor ends on the last row reached and the pane, following, shows that one."""
+    from textual import events
+
+    app = reader(db_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for key in "jjjjjjjk":  # in one go, as the driver posts a burst
+            app.post_message(events.Key(key, key))
+        await wait_until(pilot, lambda: selected(app) == 7 and not app.reader.pane_behind)
+        await pilot.pause()
+        assert app.screen.query_one(CommentPanel).detail.id == 7
+        assert panel_text(app).lstrip().startswith("#7 ")
+        assert "#7 " in screen_text(app).splitlines()[7][:40]  # the list's cursor row shows
 
 
 async def test_number_keys_toggle_tags_and_commit_them(db_path):
@@ -236,7 +252,7 @@ async def test_note_editor_saves_as_you_type_and_journals_once(db_path):
         await pilot.press("escape")
         assert rows(db_path, "SELECT annotator, text FROM notes") == [("alice", "weak")]
         assert rows(db_path, "SELECT action FROM events") == [("note",)]
-        assert "weak" in str(app.screen.query_one("#panel-facts").content)
+        assert "weak" in app.screen.query_one(CommentPanel).part("facts").plain
 
 
 async def test_search_filters_the_list_and_escape_clears_it(db_path):
@@ -352,7 +368,7 @@ async def test_tab_switches_panes(db_path):
         await pilot.press("tab")
         assert isinstance(app.focused, CommentPanel)
         await pilot.press("tab")
-        assert isinstance(app.focused, JumpList)
+        assert app.screen.query_one(CommentPanel).in_links
         await pilot.press("enter")  # jump to #1
         assert selected(app) == 1
         assert isinstance(app.focused, CommentList)
@@ -508,13 +524,13 @@ async def test_key_bar_shows_the_keys_of_the_focused_pane(db_path):
         assert key_bar(app).startswith("t Tag r Link e Note / Search f Filter z Undo x Export")
         assert key_bar(app).endswith("▏^p Commands")
         await pilot.press("tab", "tab")
-        assert isinstance(app.focused, JumpList)
+        assert app.screen.query_one(CommentPanel).in_links
         await pilot.pause()
         assert key_bar(app).startswith("⏎ Jump del Unlink ] Sentence t Tag")
         assert key_bar(app).endswith("…▏^p Commands")  # too many for 80 columns: cut, not wrapped
         await pilot.click(KeyBar, offset=(key_bar(app).index("…"), 0))  # a hint cut off
         await pilot.pause()
-        assert isinstance(app.focused, JumpList)  # nothing happened
+        assert app.screen.query_one(CommentPanel).in_links  # nothing happened
         await pilot.click(KeyBar, offset=(key_bar(app).index("^p"), 0))
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

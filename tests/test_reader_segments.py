@@ -177,7 +177,7 @@ async def test_only_the_drawn_sentences_of_a_huge_comment_are_selectable(tmp_pat
         start, end = panel(app).selection
         drawn = [span for span in sentences_of(huge) if span[1] <= TEXT_SHOWN]
         assert (start, end) == drawn[-1] and end <= TEXT_SHOWN < len(huge)
-        body = app.screen.query_one("#panel-text").render()
+        body = app.screen.query_one(CommentPanel).part("text")
         assert body.plain[start:end] == huge[start:end]  # on screen, and highlighted
 
 
@@ -211,7 +211,7 @@ async def test_a_note_on_a_sentence(db_path):
             db_path,
             "SELECT s.start, s.end, n.text FROM notes n JOIN segments s ON s.id = n.segment_id",
         ) == [(*first, "why?")]
-        facts = app.screen.query_one("#panel-facts").render().plain
+        facts = app.screen.query_one(CommentPanel).part("facts").plain
         assert (
             "#1.1 “The problem with copyright law is you need, well, copies.” note: why?" in facts
         )
@@ -223,14 +223,14 @@ async def test_the_selection_and_tagged_segments_are_marked_in_the_text(db_path)
         await pilot.press("v", "right_square_bracket", "1", "right_square_bracket")
         text = text_of(db_path, 1)
         first, second = sentences_of(text)[:2]
-        body = app.screen.query_one("#panel-text").render()
+        body = app.screen.query_one(CommentPanel).part("text")
         # Sentence 1 is tagged: underlined, then its chip; sentence 2 (after the chip) selected.
         assert body.plain.startswith(text[: first[1]] + "[1]" + text[first[1] : second[0]])
         selection = panel(app).get_component_rich_style("comment-panel--selection").bgcolor
         selected = [
             body.plain[span.start : span.end]
             for span in body.spans
-            if span.style.background and span.style.background.rgb == tuple(selection.triplet)
+            if not isinstance(span.style, str) and span.style.bgcolor == selection
         ]
         assert selected == [text[second[0] : second[1]]]
         underlined = [body.plain[s.start : s.end] for s in body.spans if s.style.underline]
@@ -250,7 +250,7 @@ async def test_hostile_text_in_a_selected_sentence_stays_inert(tmp_path):
         await pilot.press("v", "right_square_bracket", "right_square_bracket", "1")
         await pilot.pause()
         assert not any(ch in screen_text(app) for ch in "\x1b\x07\u200b\u202e")
-        body = app.screen.query_one("#panel-text").render().plain
+        body = app.screen.query_one(CommentPanel).part("text").plain
         assert "Second ␛[2J with [bold]markup[/bold]⟨ZWSP⟩ here.[1]" in body
         second = sentences_of(hostile)[1]
         assert tagged_segments(tmp_path / "h.db") == [(1, *second, "claim")]

@@ -49,7 +49,7 @@ def as_colleague(db_path, *changes):
 
 def pane_facts(app) -> str:
     """The pane's tags, segments and note, scrolled into view or not."""
-    return str(app.screen.query_one("#panel-facts").render())
+    return str(app.screen.query_one(CommentPanel).part("facts"))
 
 
 def pane_tags(app) -> list[str]:

@@ -18,7 +18,6 @@ from tui.inert import inert
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel
-from tui.widgets.jump_list import JumpList
 from tui.writer import Writer
 
 
@@ -230,7 +229,7 @@ class ThreadmarkApp(App[None]):
         groups = [
             ("Thread list", CommentList.BINDINGS),
             ("Annotating", ReaderScreen.BINDINGS),
-            ("Annotation pane", [*CommentPanel.BINDINGS, *JumpList.BINDINGS]),
+            ("Annotation pane", CommentPanel.BINDINGS),
             ("Anywhere", self.BINDINGS),
             ("Agreement (A)", AgreementScreen.BINDINGS),
             ("Adjudication (R)", AdjudicationScreen.BINDINGS),

@@ -86,10 +86,12 @@ class CommentList(ScrollView, can_focus=True):
     CommentList > .comment-list--depth { color: $text-muted; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=False, init=False)
+    cursor: reactive[int] = reactive(0, always_update=False, init=False, repaint=False)
 
     class Highlighted(Message):
-        """The selected comment changed (``cluster_id`` None when the view is empty)."""
+        """A new view is shown, so the selected comment may be another (``cluster_id`` None
+        when the view is empty).  Moves within a view are not messages: whoever follows the
+        cursor watches ``cursor``, and so draws in the same frame as the list."""
 
         def __init__(self, cluster_id: int | None) -> None:
             super().__init__()
@@ -99,6 +101,7 @@ class CommentList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.view = view
         self.marked: int | None = None
+        self._last_wanted = False  # G pressed while a filter's matches were still being found
         self._tags = {tag.id: tag for tag in tags}
         self._blocks: OrderedDict[int, list[Row]] = OrderedDict()
         self._lines: OrderedDict[tuple, Strip] = OrderedDict()
@@ -131,12 +134,27 @@ class CommentList(ScrollView, can_focus=True):
         return self.row(self.cursor)
 
     def set_view(self, view: ThreadView, keep: int | None = None) -> None:
-        """Show another view (a filter, a search); keep comment ``keep`` selected if it is in it."""
+        """Show another view (a filter, a search); keep comment ``keep`` selected if it is in it.
+
+        A view that completes the one shown (the same filter, whose first matches were shown
+        while the rest were found) keeps the selected comment on its line of the screen, or,
+        if ``G`` was pressed meanwhile, goes on to the new last row.
+        """
+        old, to_last = self.view, self._last_wanted and self.cursor == self.row_count - 1
+        completing = not old.complete and view.filter == old.filter
+        line = self.cursor - self.scroll_offset.y
+        if completing and self.selected is not None:
+            keep = self.selected.id
+        self._last_wanted = False
         self.view = view
         self._forget()
         self.virtual_size = Size(self.virtual_size.width, view.count())
         index = view.index_of(keep) if keep is not None else None
+        if completing and to_last:
+            index = view.count() - 1
         self.cursor = index if index is not None else 0
+        if completing:
+            self.scroll_to(y=self.cursor - line, animate=False, immediate=True)
         self._show_cursor()
         self.post_message(self.Highlighted(self.selected.id if self.selected else None))
         self.refresh()
@@ -171,8 +189,6 @@ class CommentList(ScrollView, can_focus=True):
         self._show_cursor()
         self.refresh_line(old - self.scroll_offset.y)
         self.refresh_line(new - self.scroll_offset.y)
-        row = self.selected
-        self.post_message(self.Highlighted(row.id if row else None))
 
     def _show_cursor(self) -> None:
         self.scroll_to_region(
@@ -190,6 +206,7 @@ class CommentList(ScrollView, can_focus=True):
 
     def action_cursor_last(self) -> None:
         self.cursor = self.row_count - 1
+        self._last_wanted = not self.view.complete  # the last known: on to the last once found
 
     def action_page_down(self) -> None:
         self.cursor += max(1, self.scrollable_content_region.height - 1)

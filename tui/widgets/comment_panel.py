@@ -3,19 +3,31 @@
 Every piece of comment text goes through :func:`inert` into a ``rich.text.Text`` built from
 plain strings, so markup in a comment is shown literally and no control character is drawn.
 
+The pane is one Line-API view: :meth:`CommentPanel.show` renders its parts (header, text,
+facts, links, occurrences) to lines once, at the pane's width, and ``render_line`` hands them
+out.  The pane's size is fixed by the screen, so a new comment redraws the pane and lays out
+nothing else: a cursor move is one frame.  The text wraps as if a scrollbar took its room
+only when it does not fit, as the scrolling containers it replaces did.
+
 In the pane a segment of the comment can be selected, a sentence at a time (``]``, ``[``),
 grown or shrunk by a sentence (``}``, ``{``) or a word (``>``, ``<``): the reader's tag, note
-and link keys then act on it.  The pane only says what is selected; the reader saves.
+and link keys then act on it.  The pane only says what is selected; the reader saves.  Its
+links are rows with a cursor of their own, which the keys of :data:`JUMP_BINDINGS` move and
+follow while :attr:`CommentPanel.in_links` (tab from the pane).
 """
 
 from __future__ import annotations
 
+from rich.style import Style as RichStyle
 from rich.text import Text
-from textual.app import ComposeResult
+from textual import events
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Visual, visualize
 
 from store.detail import CommentDetail
 from store.segments import Span, unit_label
@@ -30,7 +42,7 @@ from tui.widgets.comment_body import (
     comment_body,
     line_of,
 )
-from tui.widgets.jump_list import JumpList, jump_targets
+from tui.widgets.jump_list import JUMP_BINDINGS, JumpTarget, MadeLink, jump_label, jump_targets
 
 SELECTION_MARGIN = 2  # lines kept above a selection scrolled into view
 
@@ -39,10 +51,11 @@ def _section(title: str) -> Text:
     return Text(f"\n{title}\n", style="bold")
 
 
-class CommentPanel(VerticalScroll, can_focus=True):
-    """Scrolls with j/k when focused; its jump list takes focus with tab."""
+class CommentPanel(ScrollView, can_focus=True):
+    """Scrolls with j/k when focused; tab puts the link keys on its links."""
 
     BINDINGS = [
+        *JUMP_BINDINGS,
         Binding(
             "j",
             "scroll_down",
@@ -114,22 +127,34 @@ class CommentPanel(VerticalScroll, can_focus=True):
             id="whole_comment",
         ),
     ]
-    COMPONENT_CLASSES = {"comment-panel--chip", "comment-panel--match", "comment-panel--selection"}
+    COMPONENT_CLASSES = {
+        "comment-panel--chip",
+        "comment-panel--match",
+        "comment-panel--selection",
+        "comment-panel--header",
+        "comment-panel--tombstone",
+        "comment-panel--link",
+        "comment-panel--link-cursor",
+    }
     DEFAULT_CSS = """
-    CommentPanel { padding: 0 1; background: $surface; }
+    CommentPanel {
+        height: 1fr; padding: 0 1; background: $surface; overflow-x: hidden;
+    }
     CommentPanel > .comment-panel--chip { color: $tag-chip-foreground; }
     CommentPanel > .comment-panel--match { text-style: bold reverse; }
     CommentPanel > .comment-panel--selection {
         background: $selected-row-background; text-style: bold;
     }
-    CommentPanel #panel-header { color: $text-muted; }
-    CommentPanel #panel-text { margin-top: 1; }
-    CommentPanel .tombstone { color: $tombstone; text-style: italic; }
-    CommentPanel JumpList {
-        height: auto; max-height: 12; border: none; padding: 0;
-        text-wrap: nowrap; text-overflow: ellipsis;
+    CommentPanel > .comment-panel--header { color: $text-muted; }
+    CommentPanel > .comment-panel--tombstone { color: $tombstone; text-style: italic; }
+    CommentPanel > .comment-panel--link {
+        color: $foreground; background: $block-cursor-blurred-background;
     }
-    CommentPanel .-empty { display: none; }
+    CommentPanel > .comment-panel--link-cursor {
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+        text-style: $block-cursor-text-style;
+    }
     """
 
     class SelectionChanged(Message):
@@ -139,20 +164,39 @@ class CommentPanel(VerticalScroll, can_focus=True):
             super().__init__()
             self.span = span
 
+    class Jump(Message):
+        """Go to a linked comment (enter on its row)."""
+
+        def __init__(self, cluster_id: int) -> None:
+            super().__init__()
+            self.cluster_id = cluster_id
+
+    class Unlink(Message):
+        """Remove a link the annotator made (delete on its row)."""
+
+        def __init__(self, link: MadeLink) -> None:
+            super().__init__()
+            self.link = link
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.detail: CommentDetail | None = None
         self.selection: Span | None = None
+        self.jumps: list[JumpTarget] = []
+        self.link_cursor = 0  # the highlighted row of the links
+        self.in_links = False  # the link keys act on the links' cursor
         self._ansi = False
         self._search: str | None = None
+        self._parts: dict[str, Text] = {}
+        self._lines: list[Strip] = []
+        self._body_top = 0  # the line the comment's text starts on
+        self._links_top = 0  # the line of the first link's row
+        self._wrap_width = 0
 
-    def compose(self) -> ComposeResult:
-        yield Static(id="panel-header")
-        yield Static(id="panel-text")
-        yield Static(id="panel-facts")
-        yield Static(Text("\nLinks", style="bold"), id="panel-links-title")
-        yield JumpList(id="panel-jumps")
-        yield Static(id="panel-occurrences")
+    def part(self, name: str) -> Text:
+        """What a part of the pane shows, as drawn before wrapping: ``header``, ``text``,
+        ``facts`` or ``occurrences`` (empty when the pane shows no comment)."""
+        return self._parts.get(name, Text())
 
     def show(
         self, detail: CommentDetail | None, *, ansi: bool = False, search: str | None = None
@@ -168,49 +212,183 @@ class CommentPanel(VerticalScroll, can_focus=True):
         if not same_comment and self.selection is not None:
             self.selection = None
             self.post_message(self.SelectionChanged(None))
-        header = self.query_one("#panel-header", Static)
-        body = self.query_one("#panel-text", Static)
-        facts = self.query_one("#panel-facts", Static)
-        occurrences = self.query_one("#panel-occurrences", Static)
         jumps = jump_targets(detail) if detail else []
-        jump_list = self.query_one(JumpList)
-        jump_list.show_jumps(jumps)
-        jump_list.set_class(not jumps, "-empty")
-        self.query_one("#panel-links-title").set_class(not jumps, "-empty")
+        if jumps != self.jumps:
+            self.jumps, self.link_cursor = jumps, 0
+        if not jumps:
+            self.leave_links()
         if detail is None:
-            header.update(Text("No comment selected: this view is empty."))
-            for static in (body, facts, occurrences):
-                static.update(Text(""))
-            return
-        header.update(self._header(detail))
-        body.set_class(detail.tombstone, "tombstone")
-        self._draw_body()
-        facts.update(self._facts(detail, ansi, self._chip_foreground()))
-        occurrences.update(self._occurrences(detail))
+            self._parts = {"header": Text("No comment selected: this view is empty.")}
+        else:
+            self._parts = {
+                "header": self._header(detail),
+                "text": self._body().text,
+                "facts": self._facts(detail, ansi, self._chip_foreground()),
+                "occurrences": self._occurrences(detail),
+            }
+        self._draw()
         if not same_comment:
             self.scroll_home(animate=False)
 
     def _chip_foreground(self):
         return self.get_component_rich_style("comment-panel--chip").color
 
-    def _draw_body(self) -> Body:
+    def _body(self) -> Body:
         styles = BodyStyles(
             match=self.get_component_rich_style("comment-panel--match"),
             selection=self.get_component_rich_style("comment-panel--selection"),
             chip_foreground=self._chip_foreground(),
             ansi=self._ansi,
         )
-        body = comment_body(self.detail, styles, search=self._search, selection=self.selection)
-        self.query_one("#panel-text", Static).update(body.text)
-        return body
+        return comment_body(self.detail, styles, search=self._search, selection=self.selection)
+
+    # -- lines --------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        """Wrap every part to lines at the pane's width, less a scrollbar's if they overflow."""
+        width, height = self.size
+        if width <= 0:  # not laid out yet: drawn on the first resize
+            return
+        lines = self._wrap(width)
+        if len(lines) > height:
+            width -= self.styles.scrollbar_size_vertical
+            lines = self._wrap(width)
+        self._lines, self._wrap_width = lines, width
+        self._set_virtual_size(Size(width, len(lines)))
+        self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """Set ``virtual_size`` without laying out the screen: setting it as such lays out,
+        after which the scrollbar draws itself a frame later.  The scrollbar is updated now,
+        so it draws in this frame; only its coming or going needs the layout that places it."""
+        scrollbar_shown = self.show_vertical_scrollbar
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        if self.show_vertical_scrollbar != scrollbar_shown:
+            self.refresh(layout=True)
+
+    def _wrap(self, width: int) -> list[Strip]:
+        """The pane's lines at ``width``: what the header, text, facts, links and occurrences
+        wrap to, drawn as Textual draws text (so they read as the Statics they replace).
+        Notes where the text and the links start, for scrolling them into view."""
+        plain = self.visual_style
+        header = self.get_visual_style("comment-panel--header")
+        lines = self._render_text(self._parts["header"], width, header)
+        if self.detail is not None:
+            text = (
+                self.get_visual_style("comment-panel--tombstone")
+                if self.detail.tombstone
+                else plain
+            )
+            lines.append(Strip.blank(width, self._padding))  # a line between
+            self._body_top = len(lines)
+            lines += self._render_text(self._parts["text"], width, text)
+            lines += self._render_text(self._parts["facts"], width, plain)
+        if self.jumps:
+            lines += self._render_text(Text("\nLinks", style="bold"), width, plain)
+            self._links_top = len(lines)
+            lines += [self._link_line(index, width) for index in range(len(self.jumps))]
+        if self.detail is not None:
+            lines += self._render_text(self._parts["occurrences"], width, plain)
+        return lines
+
+    def _render_text(self, text: Text, width: int, style: Style) -> list[Strip]:
+        strips = Visual.to_strips(self, visualize(self, text), width, None, style)
+        return [strip.extend_cell_length(width, self._padding) for strip in strips]
+
+    def _link_line(self, index: int, width: int) -> Strip:
+        """A link's row, on one line, cut with an ellipsis; the cursor's row highlighted."""
+        style = self.visual_style
+        if index == self.link_cursor:
+            name = "comment-panel--link-cursor" if self.in_links else "comment-panel--link"
+            style = self.get_visual_style(name)
+        label = jump_label(self.jumps[index])
+        label.truncate(width, overflow="ellipsis")
+        return self._render_text(label, width, style)[0]
+
+    @property
+    def _padding(self) -> RichStyle:
+        """The style of the room around text: the background alone, as Textual pads."""
+        return Style(background=self.visual_style.background).rich_style
+
+    def render_line(self, y: int) -> Strip:
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index < len(self._lines):
+            return self._lines[index].crop_extend(0, width, self._padding)
+        return Strip.blank(width, self._padding)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._draw()
+
+    def notify_style_update(self) -> None:
+        """A new theme: the parts are coloured again."""
+        super().notify_style_update()
+        if self._parts:
+            self.show(self.detail, ansi=self._ansi, search=self._search)
+
+    # -- the links ----------------------------------------------------------------------
+
+    def enter_links(self) -> None:
+        """Put the link keys on the links' cursor (the pane has focus and links)."""
+        self.in_links = True
+        self._redraw_link(self.link_cursor)
+        self.refresh_bindings()
+
+    def leave_links(self) -> None:
+        if self.in_links:
+            self.in_links = False
+            self._redraw_link(self.link_cursor)
+            self.refresh_bindings()
+
+    def on_blur(self, event: events.Blur) -> None:
+        self.leave_links()
+
+    def action_link_cursor(self, step: int) -> None:
+        old = self.link_cursor
+        self.link_cursor = max(0, min(old + step, len(self.jumps) - 1))
+        self._redraw_link(old)
+        self._redraw_link(self.link_cursor)
+
+    def action_follow_link(self) -> None:
+        self.post_message(self.Jump(self.jumps[self.link_cursor].cluster_id))
+
+    def action_unlink(self) -> None:
+        link = self.jumps[self.link_cursor].link
+        if link is None:
+            self.notify("That is the thread's own structure, not a link you made.")
+            return
+        self.post_message(self.Unlink(link))
+
+    def _redraw_link(self, index: int) -> None:
+        """Draw one link's row again (the cursor came or went), and keep the cursor in view."""
+        line = self._links_top + index
+        if not self._lines or not 0 <= index < len(self.jumps):
+            return
+        self._lines[line] = self._link_line(index, self._wrap_width)
+        self.refresh_line(line)
+        if index == self.link_cursor and self.in_links:
+            self.scroll_to_region(Region(0, line, 1, 1), animate=False, immediate=True)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a link's row goes there, as enter on it does."""
+        index = self.scroll_offset.y + event.y - self._links_top
+        if self.jumps and 0 <= index < len(self.jumps):
+            self.link_cursor = index
+            self.action_follow_link()
 
     # -- selecting a segment ------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape is "back to the whole comment" only while a segment is selected; else it
-        does what it does in the list (clear the filter)."""
+        does what it does in the list (clear the filter).  The link keys act on the links
+        while :attr:`in_links`, and j and k scroll only while not."""
         if action == "whole_comment":
             return self.selection is not None
+        if action in {"link_cursor", "follow_link", "unlink"}:
+            return self.in_links
+        if action in {"scroll_down", "scroll_up"}:
+            return not self.in_links
         return True
 
     def action_sentence(self, step: int) -> None:
@@ -279,7 +457,9 @@ class CommentPanel(VerticalScroll, can_focus=True):
         if span == self.selection:
             return
         self.selection = span
-        body = self._draw_body()
+        body = self._body()
+        self._parts["text"] = body.text
+        self._draw()
         self.refresh_bindings()
         if body.selection_at is not None:
             self._bring_into_view(body.text, body.selection_at)
@@ -288,10 +468,8 @@ class CommentPanel(VerticalScroll, can_focus=True):
     def _bring_into_view(self, text: Text, position: int) -> None:
         """Bring the selection (starting at ``position`` of the drawn text) into view, a
         little below the top, unless it is in view already."""
-        body = self.query_one("#panel-text", Static)
         visible = self.scrollable_content_region.height
-        line = body.region.y - self.region.y + self.scroll_offset.y
-        line += line_of(text, position, body.content_region.width, self.app.console)
+        line = self._body_top + line_of(text, position, self._wrap_width, self.app.console)
         if not self.scroll_offset.y <= line < self.scroll_offset.y + visible - 1:
             self.scroll_to(y=max(0, line - SELECTION_MARGIN), animate=False)
 

@@ -1,6 +1,8 @@
 """The pane's list of the comments linked to or from this one, its parent and its replies.
 
-Enter goes to the comment on the highlighted row; delete removes a link the annotator made.
+The annotation pane draws the rows among its lines and keeps a cursor on them; these are its
+keys there: enter goes to the comment on the highlighted row, delete removes a link the
+annotator made.
 """
 
 from __future__ import annotations
@@ -9,9 +11,6 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from store.detail import CommentDetail, CommentRef, LinkedComment
 from store.schema import HUMAN_LINK_KINDS
@@ -88,65 +87,30 @@ def jump_targets(detail: CommentDetail) -> list[JumpTarget]:
     return jumps
 
 
-class JumpList(OptionList):
-    """The comments this one links to or from, its parent and replies: Enter goes there."""
+JUMP_BINDINGS = [
+    Binding("enter", "follow_link", "Jump", tooltip="Go to the linked comment", id="jump_select"),
+    Binding(
+        "delete,D",
+        "unlink",
+        "Unlink",
+        tooltip="Remove the highlighted link (one you made)",
+        id="unlink",
+    ),
+    Binding("j", "link_cursor(1)", "Down", show=False, tooltip="Next link", id="jump_down"),
+    Binding("k", "link_cursor(-1)", "Up", show=False, tooltip="Previous link", id="jump_up"),
+]
+"""The keys of the pane's links (see ``CommentPanel.in_links``): first, so the key bar shows
+them first while they act."""
 
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, tooltip="Next link", id="jump_down"),
-        Binding("k", "cursor_up", "Up", show=False, tooltip="Previous link", id="jump_up"),
-        Binding("enter", "select", "Jump", tooltip="Go to the linked comment", id="jump_select"),
-        Binding(
-            "delete,D",
-            "unlink",
-            "Unlink",
-            tooltip="Remove the highlighted link (one you made)",
-            id="unlink",
-        ),
-    ]
 
-    class Jump(Message):
-        def __init__(self, cluster_id: int) -> None:
-            super().__init__()
-            self.cluster_id = cluster_id
-
-    class Unlink(Message):
-        def __init__(self, link: MadeLink) -> None:
-            super().__init__()
-            self.link = link
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.targets: list[JumpTarget] = []
-
-    def show_jumps(self, jumps: list[JumpTarget]) -> None:
-        """One row per jump; a comment may well appear twice (quoted by and a reply to).
-
-        A segment end reads "#5.1 rebuts #4.2: “Nor does paint…”".
-        """
-        self.clear_options()
-        self.targets = jumps
-        for jump in jumps:
-            label = Text()
-            here = f"{one_line(jump.label, 20)} " if jump.label else ""
-            there = one_line(jump.other_label, 20) or f"#{jump.other.number}"
-            label.append(f"{here}{jump.what} {there}  ", style="bold")
-            if jump.other_words:
-                label.append(f"“{one_line(jump.other_words, 120)}”")
-            else:
-                label.append(one_line(jump.other.snippet, 120))
-            self.add_option(Option(label))
-        if jumps:
-            self.highlighted = 0
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.post_message(self.Jump(self.targets[event.option_index].cluster_id))
-
-    def action_unlink(self) -> None:
-        if self.highlighted is None:
-            return
-        link = self.targets[self.highlighted].link
-        if link is None:
-            self.notify("That is the thread's own structure, not a link you made.")
-            return
-        self.post_message(self.Unlink(link))
+def jump_label(jump: JumpTarget) -> Text:
+    """A row of the list: a segment end reads "#5.1 rebuts #4.2: “Nor does paint…”"."""
+    label = Text()
+    here = f"{one_line(jump.label, 20)} " if jump.label else ""
+    there = one_line(jump.other_label, 20) or f"#{jump.other.number}"
+    label.append(f"{here}{jump.what} {there}  ", style="bold")
+    if jump.other_words:
+        label.append(f"“{one_line(jump.other_words, 120)}”")
+    else:
+        label.append(one_line(jump.other.snippet, 120))
+    return label
