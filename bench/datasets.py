@@ -92,6 +92,14 @@ def _text(rng: random.Random, length: int) -> str:
     return " ".join(sentences)[:length].rstrip()
 
 
+def write_jsonl(path: Path, n: int) -> Path:
+    """The N-comment thread as a JSON Lines file at ``path``, what ``threadmark import`` reads."""
+    with path.open("w", encoding="utf-8") as out:
+        for record in synthetic_thread(n):
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
 def store_thread(db_path: Path, n: int, *, fold_limit: float = FOLD_LIMIT) -> None:
     """Import the N-comment thread into the database at ``db_path`` (created if need be).
 
@@ -99,10 +107,7 @@ def store_thread(db_path: Path, n: int, *, fold_limit: float = FOLD_LIMIT) -> No
     record is its own cluster.
     """
     with tempfile.TemporaryDirectory(prefix="threadmark-bench-") as scratch:
-        source = Path(scratch) / f"thread-{n}.jsonl"
-        with source.open("w", encoding="utf-8") as out:
-            for record in synthetic_thread(n):
-                out.write(json.dumps(record) + "\n")
+        source = write_jsonl(Path(scratch) / f"thread-{n}.jsonl", n)
         prepared = _prepare(source, n, fold=n <= fold_limit)
     db = open_database(db_path)
     try:

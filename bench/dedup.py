@@ -35,12 +35,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from bench.figures import Figure
 from store.dedup import fold
 from store.normalize import normalise
 from store.records import CommentRecord
 
 SEED = 20240601
 BASELINE_PERMUTATIONS = 128
+DATASKETCH_LIMIT = 200_000  # above it datasketch does not fit in memory (6.5 GB at 200k)
 # Swept over 0.4-0.8 on this generator at N=10,000: 0.7 balances datasketch best (precision
 # 0.996, recall 0.988); 0.6 lets hard negatives in (precision 0.97), 0.8 loses variants (recall
 # 0.94), and 0.5 or less chains nearly everything together.
@@ -313,6 +315,36 @@ def run(sizes: list[int], methods: dict[str, Callable[[list[str]], list[int]]]) 
                 f"{precision:>9.3f} {recall:>7.3f} {speedup:>13} {peak:>8,.0f}",
                 flush=True,
             )
+
+
+def figures(n: int) -> list[Figure]:
+    """fold at N comments of ThreadGenerator's thread against datasketch (where it fits, up
+    to DATASKETCH_LIMIT), with fold's pairwise precision and recall in the figure's name."""
+    texts, truth = ThreadGenerator(SEED).thread(n)
+    seconds = {}
+    for name, method in [("fold", fold_clusters), ("datasketch", datasketch_clusters)]:
+        if name == "datasketch" and n > DATASKETCH_LIMIT:
+            break
+        start = time.perf_counter()
+        clusters = method(texts)
+        seconds[name] = time.perf_counter() - start
+        if name == "fold":
+            precision, recall = pairwise_scores(clusters, truth)
+            peak = peak_memory_mb()
+    return [
+        Figure(
+            "dedup",
+            f"fold (precision {precision:.3f}, recall {recall:.3f})",
+            n,
+            seconds["fold"],
+            "s",
+            "datasketch MinHashLSH" if "datasketch" in seconds else "",
+            seconds.get("datasketch"),
+            peak,
+            "P/R >= 0.99",
+            min(precision, recall) >= 0.99,
+        )
+    ]
 
 
 def main() -> None:

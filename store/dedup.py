@@ -124,7 +124,7 @@ def fold(
     group).  ``progress(stage, done, total)`` is called now and then; an exception it raises
     stops the folding, which is how a caller cancels.
     """
-    report = progress or _no_progress
+    report = progress or no_progress
     texts = _DistinctTexts.read(records, report)
     quotes = _QuoteSample.of(texts)
     foldable = _long_texts(texts.compared)
@@ -139,7 +139,7 @@ def fold(
     return folding
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     """The progress callback when the caller gives none."""
 
 

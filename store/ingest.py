@@ -12,13 +12,23 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from store.database import now, write
-from store.dedup import DEFAULT_FOLD, DEFAULT_THRESHOLD, FOLD_MODES, Folding, Progress, fold
+from store.collector import collector_paused
+from store.database import SIDE_SUFFIXES, database_exists, now, open_database, write
+from store.dedup import (
+    DEFAULT_FOLD,
+    DEFAULT_THRESHOLD,
+    FOLD_MODES,
+    Folding,
+    Progress,
+    fold,
+    no_progress,
+)
 from store.errors import ThreadmarkError
 from store.files import special_kind
 from store.merging import MergeReport, document_from_export, merge_document
@@ -152,12 +162,22 @@ def prepare(
 
 
 def read_thread(
-    path: Path, format: str = "auto", options: ReadOptions | None = None
+    path: Path,
+    format: str = "auto",
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
 ) -> tuple[str, ParsedThread]:
     """``path``'s sha256 and records, read but not folded: a new thread is folded alone
-    (:func:`fold_thread`), a newer scrape of a thread here with its comments (store.rescrape)."""
+    (:func:`fold_thread`), a newer scrape of a thread here with its comments (store.rescrape).
+
+    ``progress("read", bytes done, bytes)`` is called at the start, as a format read line by
+    line goes, and at the end."""
+    report = progress or no_progress
+    report("read", 0, 1)
     data = read_source(path)
-    parsed = read_bytes(data, path.name, format, options)
+    report("read", 0, len(data))
+    parsed = read_bytes(data, path.name, format, options, progress)
+    report("read", len(data), len(data))
     _replace_lone_surrogates(parsed)
     return hashlib.sha256(data).hexdigest(), parsed
 
@@ -175,12 +195,13 @@ def fold_thread(
     """A thread read by :func:`read_thread`, folded to be imported as a new thread."""
     folding = None
     if parsed.document is None:
-        folding = fold(
-            parsed.records,
-            threshold,
-            across_authors=fold_mode == "across-authors",
-            progress=progress,
-        )
+        with collector_paused():
+            folding = fold(
+                parsed.records,
+                threshold,
+                across_authors=fold_mode == "across-authors",
+                progress=progress,
+            )
     return PreparedImport(
         source=path.name,
         sha256=sha256,
@@ -205,7 +226,7 @@ def _replace_lone_surrogates(parsed: ParsedThread) -> None:
     for record in parsed.records:
         for name in _RECORD_TEXT_FIELDS:
             value = getattr(record, name)
-            if value is not None and _LONE_SURROGATE.search(value):
+            if value is not None and not value.isascii() and _LONE_SURROGATE.search(value):
                 setattr(record, name, _LONE_SURROGATE.sub("\ufffd", value))
 
 
@@ -220,6 +241,60 @@ def thread_with_key(db: sqlite3.Connection, thread_key: str | None) -> int | Non
         return None
     row = db.execute("SELECT min(id) FROM threads WHERE thread_key = ?", (thread_key,)).fetchone()
     return row[0]
+
+
+@contextmanager
+def database_for_import(path: Path) -> Iterator[sqlite3.Connection]:
+    """The database at ``path`` to store an import in, made if there is none yet.
+
+    A new database is made beside ``path`` under a temporary name and put in its place only
+    once the block is done (the import committed), so a failed or interrupted import (ctrl+c)
+    leaves no file behind, nor its -wal and -shm: an empty file that stood there (``touch``)
+    stays empty.  A database that exists is opened as it is; the import's own transaction
+    keeps it exactly as it was on failure.
+    """
+    path = Path(path)
+    if not _no_database_yet(path):  # a database, or something open_database refuses
+        db = open_database(path)
+        try:
+            yield db
+        finally:
+            db.close()
+        return
+    partial = path.with_name(f".{path.name}.{os.getpid()}.importing")
+    try:
+        db = open_database(partial)
+        try:
+            yield db
+        finally:
+            db.close()  # the last connection: SQLite checkpoints and removes -wal and -shm
+        _put_in_place(partial, path)
+    finally:
+        for leftover in (partial, *(Path(f"{partial}{suffix}") for suffix in SIDE_SUFFIXES)):
+            leftover.unlink(missing_ok=True)
+
+
+def _no_database_yet(path: Path) -> bool:
+    """Nothing at ``path``, or an empty regular file (``touch``): no one's database yet."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    return stat.S_ISREG(info.st_mode) and info.st_size == 0
+
+
+def _put_in_place(partial: Path, path: Path) -> None:
+    """Move a new database to ``path``, where there is no database; one made there meanwhile
+    (another threadmark importing at the same moment) is never replaced."""
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        if database_exists(path):
+            raise ThreadmarkError(
+                f"{path} was created by another process during this import; "
+                "import again to add to it"
+            ) from None
+        os.replace(partial, path)  # an empty file, which is no database yet
 
 
 def write_import(
@@ -268,7 +343,8 @@ def store_import(
             prepared.parsed.thread_key,
         ),
     ).lastrowid
-    _write_thread(db, thread_id, prepared, progress)
+    with collector_paused():
+        _write_thread(db, thread_id, prepared, progress)
     return ImportOutcome(thread_id, created=True)
 
 

@@ -105,3 +105,15 @@ def test_run_all_smoke(tmp_path: Path) -> None:
         assert figure["n"] > 0 and figure["value"] >= 0, figure
         row = f"| {figure['benchmark']} | {figure['what']} | {figure['n']:,} |"
         assert row in result.stdout
+
+
+def test_moves_bench_smoke() -> None:
+    out = smoke("moves.py")
+    assert re.search(
+        r"^ +N +key +reader p50 ms +p90 +frames +bare p50 ms +frames +ratio$", out, re.M
+    )
+    for n in ("11", "2,000"):
+        for key in ("j", "k", "PgDn", "G", "g", "20j"):
+            cells = r" +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$"
+            assert re.search(rf"^ +{n} +{key}{cells}", out, re.M), out
+    assert re.search(r"^target: one frame per key at 2,000: \d+-\d+ frames ", out, re.M)

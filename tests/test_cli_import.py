@@ -27,7 +27,7 @@ def reader_calls(monkeypatch) -> list[ReadOptions]:
     """
     calls: list[ReadOptions] = []
 
-    def read_bytes(data, name, format="auto", options=None):
+    def read_bytes(data, name, format="auto", options=None, progress=None):
         calls.append(options)
         return ParsedThread(
             format="csv",
@@ -224,6 +224,7 @@ def test_a_failure_while_storing_the_second_file_stores_neither(
         return db
 
     monkeypatch.setattr(store.database, "open_database", nearly_full)
+    monkeypatch.setattr(store.ingest, "open_database", nearly_full)  # where the store opens it
     returncode, _, stderr = call_cli("import", small, large, "--db", seeded_db)
     assert returncode == 2
     assert stderr == f"threadmark: error: no room left on the disk to write {seeded_db}\n"

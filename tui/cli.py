@@ -311,7 +311,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     bad one gets its own error line, and the exit status is still 2.
     """
     from store.database import database_exists, open_database
-    from store.ingest import PreparedImport
+    from store.ingest import PreparedImport, database_for_import
     from store.records import ReadOptions
     from store.rescrape import PreparedUpdate, UpdateOutcome, write_batch
     from tui.progress import import_progress
@@ -326,7 +326,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         },
     )
     # An empty file (touch threadmark.db) is no database yet: it is made only once every
-    # file has been read, so bad input leaves it empty.
+    # file has been read and stored, so bad input or ctrl+c leaves it as it was.
     db = open_database(args.db) if database_exists(args.db) else None
     outcomes = []
     new_keys: set[str] = set()  # the thread keys of the new threads the batch imports
@@ -340,9 +340,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     to_store = [
         outcome for _, outcome in outcomes if isinstance(outcome, PreparedImport | PreparedUpdate)
     ]
+    if db is not None:
+        db.close()
     if to_store:  # one transaction: a failure while storing any file stores none of them
-        db = db or open_database(args.db)
-        with import_progress(f"storing {len(to_store)} of {len(outcomes)} files") as progress:
+        with (
+            database_for_import(args.db) as db,
+            import_progress(f"storing {len(to_store)} of {len(outcomes)} files") as progress,
+        ):
             stored = iter(write_batch(db, to_store, progress))
     for path, outcome in outcomes:
         if isinstance(outcome, ThreadmarkError):
@@ -385,7 +389,7 @@ def _read_for_import(
             raise ThreadmarkError(f"{path} is the file of thread {existing}, not of {args.update}")
         return existing
     with import_progress(f"reading {inert(path.name)}") as progress:
-        sha256, parsed = read_thread(path, args.format, options)
+        sha256, parsed = read_thread(path, args.format, options, progress)
         thread_id = args.update
         if thread_id is None and db is not None:
             thread_id = thread_with_key(db, parsed.thread_key)

@@ -9,15 +9,12 @@ The formats are :data:`~store.readers.registry.IMPORT_FORMATS`.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
+from store.collector import collector_paused
 from store.errors import ThreadmarkError
 from store.readers import text
 from store.readers.registry import FORMATS_BY_NAME, IMPORT_FORMATS, ImportFormat
 from store.readers.sniff import sniff
-from store.readers.source import Source
+from store.readers.source import Progress, Source
 from store.records import ParsedThread, ReadOptions
 
 FORMATS = tuple(format.name for format in IMPORT_FORMATS)
@@ -27,43 +24,32 @@ __all__ = ["FORMATS", "IMPORT_FORMATS", "SPLITS", "ImportFormat", "ReadOptions",
 
 
 def read_bytes(
-    data: bytes, name: str, format: str = "auto", options: ReadOptions | None = None
+    data: bytes,
+    name: str,
+    format: str = "auto",
+    options: ReadOptions | None = None,
+    progress: Progress | None = None,
 ) -> ParsedThread:
     """Read a thread from a file's bytes; ``name`` (the file name) helps sniff the format.
 
     ``format`` is "auto" or one of :data:`FORMATS`; ``options`` say what sniffing cannot
-    (see :class:`ReadOptions`).
+    (see :class:`ReadOptions`).  ``progress("read", bytes done, bytes)`` is called as a
+    format read line by line goes; an exception it raises stops the read.
     """
     options = options or ReadOptions()
     if format != "auto" and format not in FORMATS_BY_NAME:
         raise ThreadmarkError(f"{name}: unknown format {format!r} (auto, {', '.join(FORMATS)})")
     if options.split not in SPLITS:
         raise ThreadmarkError(f"{name}: unknown split {options.split!r} ({', '.join(SPLITS)})")
-    source = Source(data, name, options.encoding)
-    with _collector_paused():
+    source = Source(data, name, options.encoding, progress)
+    with collector_paused():
         reader = sniff(source) if format == "auto" else FORMATS_BY_NAME[format]
         thread = reader.read(source, options)
     if not thread.records:
         raise ThreadmarkError(f"{name}: no comments")
-    if source.decoded.warning:
-        thread.warnings.insert(0, source.decoded.warning)
+    if source.warning:
+        thread.warnings.insert(0, source.warning)
     for record in thread.records:
         if "\0" in record.text:  # NUL ends strings in C, SQLite tools and terminals
             record.text = record.text.replace("\0", "\ufffd")
     return thread
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a thread is read.
-
-    Parsed JSON and records hold no reference cycles, but as millions of them are made the
-    collector rescans them all again and again: pausing it more than halves a 100 MB read.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from store.errors import ThreadmarkError
 
 SAMPLE = 64 * 1024  # what binary sniffing and encoding detection look at
+PROGRESS_BYTES = 2**22  # how often a file read line by line reports its progress
 BINARY_SHARE = 0.05
 # C0 controls and DEL, but not tab, newlines and form feed: text has almost none of them,
 # compressed and binary data a tenth of its bytes.
@@ -29,6 +31,8 @@ _OVERRIDE = "--encoding overrides"
 # on a few accented bytes every Latin code page fits about as well.
 _WESTERN_MARGIN = 2
 _WESTERN = "cp1252"
+# One decoder for every parse: ``json.loads(strict=False)`` would build one per JSON Lines line.
+_JSON = json.JSONDecoder(strict=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +64,49 @@ def decode(data: bytes, name: str, encoding: str | None = None) -> Decoded:
         return Decoded(data.decode("utf-8"))
     except UnicodeDecodeError:
         return _decode_guessing(data, name)
+
+
+class NotUTF8(Exception):
+    """A line of a file read line by line (:func:`utf8_lines`) is not UTF-8 after all."""
+
+
+def utf8_lines(
+    data: bytes, progress: Callable[[str, int, int], None] | None = None
+) -> Iterator[str] | None:
+    """A file's lines decoded as UTF-8 one at a time, or None when :func:`decode` must see the
+    file whole: a BOM, bytes that look binary, no ``\n`` at all (old Mac line ends), nothing
+    but spaces.
+
+    The text is never held whole beside the bytes.  A line that is not strict UTF-8 raises
+    :class:`NotUTF8` as it is reached: the caller reads the file again through :func:`decode`,
+    which guesses an encoding and says so.  Lines are those of
+    :func:`~store.readers.common.split_lines`, each with the ``\r`` of a ``\r\n`` left on.
+    ``progress("read", bytes done, bytes)`` is called every PROGRESS_BYTES or so.
+    """
+    if (
+        data.isspace()
+        or b"\n" not in data
+        or data.startswith(tuple(bom for bom, _, _ in _BOMS))
+        or _looks_binary(data[:SAMPLE])
+    ):
+        return None
+    return _decoded_lines(data, progress)
+
+
+def _decoded_lines(data: bytes, progress: Callable[[str, int, int], None] | None) -> Iterator[str]:
+    start, size = 0, len(data)
+    reported = 0
+    while start <= size:
+        if progress and start - reported >= PROGRESS_BYTES:
+            progress("read", start, size)
+            reported = start
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end
+        try:
+            yield data[start:end].decode("utf-8")
+        except UnicodeDecodeError:
+            raise NotUTF8 from None
+        start = end + 1
 
 
 def _codec(encoding: str, name: str) -> str:
@@ -164,7 +211,7 @@ def load_json(content: str, name: str, *, first_line: int = 1, expected: str | N
     """
     problem = f"not a {expected} thread: " if expected else ""
     try:
-        return json.loads(content, strict=False)
+        return _JSON.decode(content)
     except json.JSONDecodeError as error:
         line = error.lineno + first_line - 1
         hint = " (one object per line is format jsonl)" if error.msg == "Extra data" else ""

@@ -65,7 +65,9 @@ IMPORT_FORMATS: tuple[ImportFormat, ...] = (
     ImportFormat(
         "jsonl",
         "JSON Lines, one comment object per line",
-        lambda source, options: tabular.read_jsonl(source.text, source.name, options.columns),
+        lambda source, options: source.read_lines(
+            lambda lines: tabular.read_jsonl(lines, source.name, options.columns)
+        ),
         suffixes=(".jsonl", ".ndjson"),
     ),
     _json_format("threadmark", native, "threadmark's own JSON export, restored with its codes"),

@@ -20,7 +20,6 @@ from store.readers.common import (
     as_text,
     is_tombstone_text,
     require_text,
-    split_lines,
 )
 from store.readers.decode import load_json
 from store.records import CommentRecord, ParsedThread
@@ -84,14 +83,29 @@ def read_csv(content: str, name: str, chosen: Chosen | None = None) -> ParsedThr
     return thread
 
 
-def read_jsonl(content: str, name: str, chosen: Chosen | None = None) -> ParsedThread:
+def read_jsonl(lines: Iterable[str], name: str, chosen: Chosen | None = None) -> ParsedThread:
     """JSON Lines: one object per non-blank line, with the same names as CSV columns.
 
-    ``chosen`` names the key of any field; keys are matched case-insensitively.
+    ``chosen`` names the key of any field; keys are matched case-insensitively.  Each line
+    becomes its record as it is read, so no more than one parsed object is held at a time.
     """
     chosen = _checked(chosen or {}, name)
-    objects = list(_json_objects(content, name))
-    keys = {key for row in objects for key in row}
+    # Rows mostly share one set of keys: each set is worked out once, as where each field is.
+    layouts: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+    keys: set[str] = set()
+    times, interned = Times(), {}
+    records = []
+    title = None
+    for row in _json_objects(lines, name):
+        layout = layouts.get(tuple(row))
+        if layout is None:
+            layout = layouts[tuple(row)] = _layout(tuple(row), chosen)
+            keys.update(_folded(row))
+        values = list(row.values())
+        fields = {field: values[index] for field, index in layout}
+        records.append(_record(fields, times, interned))
+        if title is None and as_text(fields.get(TITLE_COLUMN)):
+            title = fields[TITLE_COLUMN]
     for field, column in chosen.items():
         if isinstance(column, int):
             raise ThreadmarkError(
@@ -100,22 +114,34 @@ def read_jsonl(content: str, name: str, chosen: Chosen | None = None) -> ParsedT
             )
         if column not in keys:
             raise ThreadmarkError(f"{name}: no line has a field {column!r} for the {field}")
-    layouts: dict[tuple[str, ...], dict[str, str | None]] = {}
-
-    def fields_of(row: dict[str, object]) -> Row:
-        layout = tuple(row)
-        if layout not in layouts:
-            layouts[layout] = {
-                field: chosen.get(field) or _aliased(layout, aliases)
-                for field, aliases in [*COLUMNS.items(), (TITLE_COLUMN, (TITLE_COLUMN,))]
-            }
-        return {field: row[key] for field, key in layouts[layout].items() if key in row}
-
-    fields = [fields_of(row) for row in objects]
-    text_keys = sorted({layout["text"] for layout in layouts.values() if layout["text"]})
-    if fields and not text_keys:
+    text_keys = sorted({key for row_keys in layouts for key in _text_keys(row_keys, chosen)})
+    if records and not text_keys:
         raise ThreadmarkError(f"{name}: no text field (one of {', '.join(COLUMNS['text'])})")
-    return _thread("jsonl", fields, name, "field " + " or ".join(map(repr, text_keys)))
+    require_text(records, name, "jsonl", "field " + " or ".join(map(repr, text_keys)))
+    return ParsedThread(format="jsonl", records=records, title=title, warnings=times.warnings())
+
+
+def _folded(keys: Iterable[str]) -> list[str]:
+    """A line's keys as they are matched: trimmed and casefolded."""
+    return [key.strip().casefold() for key in keys]
+
+
+def _layout(keys: tuple[str, ...], chosen: dict[str, str | int]) -> list[tuple[str, int]]:
+    """For a line with these keys, each field (and "title") present and the index of its value.
+
+    A key that appears twice once casefolded ("Text" and "text") takes the later value.
+    """
+    index_of = {key: index for index, key in enumerate(_folded(keys))}
+    fields = [*COLUMNS.items(), (TITLE_COLUMN, (TITLE_COLUMN,))]
+    named = {field: chosen.get(field) or _aliased(index_of, aliases) for field, aliases in fields}
+    return [(field, index_of[key]) for field, key in named.items() if key in index_of]
+
+
+def _text_keys(keys: tuple[str, ...], chosen: dict[str, str | int]) -> list[str]:
+    """The key that holds the text in a line with these keys, if any."""
+    folded = _folded(keys)
+    key = chosen.get("text") or _aliased(folded, COLUMNS["text"])
+    return [key] if key else []
 
 
 def _checked(chosen: Chosen, name: str) -> dict[str, str | int]:
@@ -280,14 +306,14 @@ def _column(index: int, header: list[str] | None) -> str:
     return f"column {index + 1}" if header is None else f"column {header[index]!r}"
 
 
-def _json_objects(content: str, name: str) -> Iterator[dict[str, object]]:
-    for number, line in enumerate(split_lines(content), start=1):
+def _json_objects(lines: Iterable[str], name: str) -> Iterator[dict[str, object]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         row = load_json(line, name, first_line=number)
         if not isinstance(row, dict):
             raise ThreadmarkError(f"{name}: line {number} is not a JSON object")
-        yield {str(key).strip().casefold(): value for key, value in row.items()}
+        yield row
 
 
 def _scalar(value: object) -> str | None:
@@ -298,20 +324,25 @@ def _scalar(value: object) -> str | None:
 
 
 def _thread(format: str, rows: list[Row], name: str, text_column: str) -> ParsedThread:
-    times = Times()
-    records = [_record(row, times) for row in rows]
+    times, interned = Times(), {}
+    records = [_record(row, times, interned) for row in rows]
     require_text(records, name, format, text_column)
     title = next((row[TITLE_COLUMN] for row in rows if as_text(row.get(TITLE_COLUMN))), None)
     return ParsedThread(format=format, records=records, title=title, warnings=times.warnings())
 
 
-def _record(row: Row, times: Times) -> CommentRecord:
+def _record(row: Row, times: Times, interned: dict[str, str]) -> CommentRecord:
+    """One row's record.  Ids, parent ids and authors are ``interned``: a parent id is some
+    earlier row's id and an author writes many rows, so each string is held once."""
     text = _scalar(row.get("text"))
+    platform_id = as_id(_scalar(row.get("platform_id")))
+    parent_id = as_id(_scalar(row.get("parent_id")))
+    author = as_text(row.get("author")) or None
     return CommentRecord(
         text=text or "",
-        platform_id=as_id(_scalar(row.get("platform_id"))),
-        parent_id=as_id(_scalar(row.get("parent_id"))),
-        author=as_text(row.get("author")) or None,
+        platform_id=platform_id and interned.setdefault(platform_id, platform_id),
+        parent_id=parent_id and interned.setdefault(parent_id, parent_id),
+        author=author and interned.setdefault(author, author),
         created_at=times.iso_utc(row.get("created_at")),
         is_tombstone=is_tombstone_text(text),
     )

@@ -14,7 +14,13 @@ from textual.worker import get_current_worker
 
 from store.database import database_exists, open_database
 from store.errors import ThreadmarkError
-from store.ingest import fold_thread, read_thread, thread_with_key, write_import
+from store.ingest import (
+    database_for_import,
+    fold_thread,
+    read_thread,
+    thread_with_key,
+    write_import,
+)
 from store.rescrape import PreparedUpdate, write_update
 from tui.inert import inert
 from tui.screens.dialog import Dialog
@@ -62,7 +68,7 @@ class ImportScreen(Dialog[int]):
     def _import(self) -> None:
         """Read and fold first, and only then open (or create) the database and store."""
         try:
-            sha256, parsed = read_thread(self.source)
+            sha256, parsed = read_thread(self.source, progress=self._progress)
             existing = self._thread_it_updates(parsed.thread_key)
             if existing is not None:  # a newer scrape of a thread here: it keeps its codes
                 update = PreparedUpdate(self.source.name, sha256, parsed, existing)
@@ -78,11 +84,8 @@ class ImportScreen(Dialog[int]):
                 prepared = fold_thread(
                     self.source, sha256, parsed, title=self.title_text, progress=self._progress
                 )
-                db = open_database(self.db_path)
-                try:
+                with database_for_import(self.db_path) as db:  # none left if cancelled
                     outcome = write_import(db, prepared, self._progress)
-                finally:
-                    db.close()
         except ThreadmarkError as error:
             self.app.call_from_thread(self.app.import_failed, str(error), cancelled=False)
             return
