@@ -22,7 +22,11 @@ or linked; a scheme node's is when its link was drawn.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+import tempfile
+from array import array
+from bisect import bisect_left
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -42,9 +46,12 @@ def write_aif(
     db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
 ) -> None:
     """One AIF JSON document of the thread's (or all threads') argument graph."""
-    document = _AifDocument()
-    document.add(argument_graph(db, thread_id, options))
-    document.write(out)
+    with (
+        argument_graph(db, thread_id, options) as graph,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as edges,
+        tempfile.TemporaryFile("w+", encoding="utf-8") as locutions,
+    ):
+        _AifDocument(out, edges, locutions).write(graph)
 
 
 def _dumped(value: object, depth: int) -> str:
@@ -67,55 +74,68 @@ def aif_time(value: str) -> str:
     return moment.isoformat(sep=" ", timespec="seconds")
 
 
-class _AifDocument:
-    """Nodes and edges numbered as they are added, AIFdb's ids being strings of numbers."""
+class _Items:
+    """A JSON array's items written as they come, laid out as ``json.dumps(..., indent=1)``
+    lays out an array two levels deep in a document, and closed with ``close``."""
 
-    def __init__(self) -> None:
-        self.nodes: list[dict[str, Any]] = []
-        self.edges: list[dict[str, Any]] = []
-        self.locutions: list[dict[str, Any]] = []
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.count = 0
+
+    def add(self, item: dict[str, Any]) -> None:
+        self.stream.write((",\n  " if self.count else "\n  ") + _dumped(item, 2))
+        self.count += 1
+
+    def close(self) -> None:
+        self.stream.write("\n ]" if self.count else "]")
+
+
+class _AifDocument:
+    """Nodes and edges numbered as they are made, AIFdb's ids being strings of numbers.
+
+    The document is ``json.dumps(..., ensure_ascii=False, indent=1)`` of ``{"nodes": ...,
+    "edges": ..., "locutions": ..., "participants": ...}`` and a line end.  Nodes are written
+    as they are made; edges and locutions, made alongside them but written after, wait in
+    temporary files; only the participants (one per author) are held.
+    """
+
+    def __init__(self, out: TextIO, edges: TextIO, locutions: TextIO) -> None:
+        self.out = out
+        self.nodes = _Items(out)
+        self.edges = _Items(edges)  # temporary files, read back once the nodes are written
+        self.locutions = _Items(locutions)
         self.participants: dict[str, str] = {}  # author -> participantID
 
-    def write(self, out: TextIO) -> None:
-        """The document as ``json.dumps(..., ensure_ascii=False, indent=1)`` of
-        ``{"nodes": ..., "edges": ..., "locutions": ..., "participants": ...}`` writes it,
-        and a line end, each node, edge, locution and participant dumped as it is written
-        (never the whole document as one string)."""
-        participants = (
-            {"participantID": id, "firstname": author, "surname": ""}
-            for author, id in self.participants.items()
-        )
-        sections = {
-            "nodes": self.nodes,
-            "edges": self.edges,
-            "locutions": self.locutions,  # always there: it is how readers tell AIF apart
-            "participants": participants,
-        }
-        out.write("{")
-        for number, (name, items) in enumerate(sections.items()):
-            out.write((",\n " if number else "\n ") + json.dumps(name) + ": [")
-            empty = True
-            for item in items:
-                out.write(("\n  " if empty else ",\n  ") + _dumped(item, 2))
-                empty = False
-            out.write("]" if empty else "\n ]")
-        out.write("\n}\n")
+    def write(self, graph: ArgumentGraph) -> None:
+        self.out.write('{\n "nodes": [')
+        self._add(graph)
+        self.nodes.close()
+        for name, items in (("edges", self.edges), ("locutions", self.locutions)):
+            # locutions is always there: it is how readers tell AIF apart
+            self.out.write(f',\n "{name}": [')
+            items.close()
+            items.stream.seek(0)
+            shutil.copyfileobj(items.stream, self.out)
+        self.out.write(',\n "participants": [')
+        participants = _Items(self.out)
+        for author, id in self.participants.items():
+            participants.add({"participantID": id, "firstname": author, "surname": ""})
+        participants.close()
+        self.out.write("\n}\n")
 
-    def node(self, type: str, text: str, time: str) -> str:
-        node_id = str(len(self.nodes) + 1)
-        self.nodes.append({"nodeID": node_id, "text": text, "type": type, "timestamp": time})
+    def node(self, type: str, text: str, time: str, **scheme: str) -> str:
+        node_id = str(self.nodes.count + 1)
+        self.nodes.add({"nodeID": node_id, "text": text, "type": type, "timestamp": time, **scheme})
         return node_id
 
     def scheme(self, scheme: tuple[str, str, str], time: str) -> str:
         type, name, scheme_id = scheme
-        node_id = self.node(type, name, time)
-        self.nodes[-1].update(scheme=name, schemeID=scheme_id)
-        return node_id
+        return self.node(type, name, time, scheme=name, schemeID=scheme_id)
 
     def edge(self, source: str, target: str) -> None:
-        self.edges.append(
+        self.edges.add(
             {
-                "edgeID": str(len(self.edges) + 1),
+                "edgeID": str(self.edges.count + 1),
                 "fromID": source,
                 "toID": target,
                 "formEdgeID": None,
@@ -130,11 +150,14 @@ class _AifDocument:
         self.edge(middle, target)
         return middle
 
-    def add(self, graph: ArgumentGraph) -> None:
-        atoms = {
-            key: self.node("I", unit.text, aif_time(unit.created_at))
-            for key, unit in graph.units.items()
-        }
+    def _add(self, graph: ArgumentGraph) -> None:
+        """Every node, in this order: the units' I nodes (so the unit at place N is node N),
+        the links' scheme nodes, then the dialogue's."""
+        atoms: dict[UnitKey, str] = {}  # a linked unit -> its I node
+        for unit in graph.units():
+            atom = self.node("I", unit.text, aif_time(unit.created_at))
+            if unit.linked:
+                atoms[unit.key] = atom
         inferences: dict[UnitKey, list[str]] = {}  # a unit -> the RAs it is premise or end of
         for link in graph.links:
             if link.kind == "supports":
@@ -149,18 +172,21 @@ class _AifDocument:
             for target in targets or [atoms[link.target]]:
                 time = aif_time(link.created_at)
                 self.between(atoms[link.source], LINK_SCHEMES[link.kind], target, time)
-        self._add_dialogue(graph, atoms)
+        self._add_dialogue(graph)
 
-    def _add_dialogue(self, graph: ArgumentGraph, atoms: dict[UnitKey, str]) -> None:
-        locutions: dict[int, str] = {}  # comment id -> its L node
-        for comment in graph.comments.values():
+    def _add_dialogue(self, graph: ArgumentGraph) -> None:
+        """An L node per comment with an author, then the YAs from each to its units' I
+        nodes, then the TAs between replies: a pass over the comments each."""
+        speakers = array("q")  # the ids of the comments with an L node, in order
+        first = self.nodes.count + 1  # the first L node's id; the others follow it
+        for comment in graph.comments():
             if not comment.author:
                 continue
             time = aif_time(comment.created_at)
             speech = self.node("L", f"{comment.author} : {comment.text}", time)
-            locutions[comment.id] = speech
+            speakers.append(comment.id)
             person = self.participants.setdefault(comment.author, str(len(self.participants) + 1))
-            self.locutions.append(
+            self.locutions.add(
                 {
                     "nodeID": speech,
                     "personID": person,
@@ -170,12 +196,23 @@ class _AifDocument:
                     "source": None,
                 }
             )
-        for key, unit in graph.units.items():
-            if unit.comment in locutions:
-                time = aif_time(graph.comments[unit.comment].created_at)
-                self.between(locutions[unit.comment], ASSERTING, atoms[key], time)
-        for comment in graph.comments.values():
+
+        def locution(comment_id: int) -> str | None:
+            """The comment's L node, if it has one."""
+            at = bisect_left(speakers, comment_id)
+            found = at < len(speakers) and speakers[at] == comment_id
+            return str(first + at) if found else None
+
+        for comment in graph.comments():
+            speech = locution(comment.id)
+            if speech is not None:
+                time = aif_time(comment.created_at)
+                for place in comment.units:
+                    self.between(speech, ASSERTING, str(place), time)
+        for comment in graph.comments():
+            speech = locution(comment.id)
             for parent in comment.replies_to:
-                if comment.id in locutions and parent in locutions:
+                said = locution(parent)
+                if speech is not None and said is not None:
                     time = aif_time(comment.created_at)
-                    self.between(locutions[parent], TRANSITION, locutions[comment.id], time)
+                    self.between(said, TRANSITION, speech, time)

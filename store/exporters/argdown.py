@@ -52,20 +52,20 @@ def write_argdown(
     threads = thread_rows(db, thread_id)
     title = plain_line(threads[0]["title"] or "") if len(threads) == 1 else ""
     out.write(f"# {escaped(title or 'Argument map')}\n")
-    graph = argument_graph(db, thread_id, options)
-    bearing: dict[UnitKey, list[tuple[str, ArgumentUnit]]] = {}  # target -> (sign, source)
-    rephrased: dict[UnitKey, list[str]] = {}  # source -> names of the units it rephrases
-    for link in graph.links:
-        if link.kind == "rephrases":
-            rephrased.setdefault(link.source, []).append(graph.name(graph.units[link.target]))
-        else:
-            sign = RELATION_SIGNS[link.kind]
-            bearing.setdefault(link.target, []).append((sign, graph.units[link.source]))
-    for key, unit in graph.units.items():
-        tags = unit.tags + [f"rephrases {name}" for name in rephrased.get(key, [])]
-        out.write(f"\n{_statement(graph, unit, tags)}\n")
-        for sign, source in bearing.get(key, []):
-            out.write(f"    {sign} [{graph.name(source)}]\n")
+    with argument_graph(db, thread_id, options) as graph:
+        bearing: dict[UnitKey, list[tuple[str, ArgumentUnit]]] = {}  # target -> (sign, source)
+        rephrased: dict[UnitKey, list[str]] = {}  # source -> names of the units it rephrases
+        for link in graph.links:
+            if link.kind == "rephrases":
+                rephrased.setdefault(link.source, []).append(graph.name(graph.ends[link.target]))
+            else:
+                sign = RELATION_SIGNS[link.kind]
+                bearing.setdefault(link.target, []).append((sign, graph.ends[link.source]))
+        for unit in graph.units():
+            tags = unit.tags + [f"rephrases {name}" for name in rephrased.get(unit.key, [])]
+            out.write(f"\n{_statement(graph, unit, tags)}\n")
+            for sign, source in bearing.get(unit.key, []):
+                out.write(f"    {sign} [{graph.name(source)}]\n")
 
 
 def escaped(text: str) -> str:
@@ -87,9 +87,8 @@ def tag(name: str) -> str:
 def _statement(graph: ArgumentGraph, unit: ArgumentUnit, tags: list[str]) -> str:
     words = escaped(plain_line(unit.text)) or NO_WORDS
     data = {"comment": unit.number}
-    comment = graph.comments.get(unit.comment)
-    if comment is not None and comment.author:
-        data["author"] = comment.author
+    if unit.author:
+        data["author"] = unit.author
     if graph.several_threads:
         data["thread"] = unit.thread
     marks = "".join(f" {mark}" for mark in map(tag, tags) if mark)

@@ -21,7 +21,13 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from store.errors import ThreadmarkError
-from store.exporters.arguments import ArgumentGraph, argument_graph, plain_line, shortened
+from store.exporters.arguments import (
+    ArgumentGraph,
+    UnitKey,
+    argument_graph,
+    plain_line,
+    shortened,
+)
 from store.exporters.options import ExportOptions
 
 DOT_PROGRAM = "dot"
@@ -39,8 +45,9 @@ FONT = 'fontname="Helvetica"'
 def write_dot(
     db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
 ) -> None:
-    for line in dot_lines(argument_graph(db, thread_id, options)):
-        out.write(line + "\n")
+    with argument_graph(db, thread_id, options) as graph:
+        for line in dot_lines(graph):
+            out.write(line + "\n")
 
 
 def write_svg(
@@ -50,7 +57,8 @@ def write_svg(
     program = shutil.which(DOT_PROGRAM)
     if program is None:
         raise ThreadmarkError("the svg format needs Graphviz's dot program; install graphviz")
-    source = "".join(line + "\n" for line in dot_lines(argument_graph(db, thread_id, options)))
+    with argument_graph(db, thread_id, options) as graph:
+        source = "".join(line + "\n" for line in dot_lines(graph))
     drawn = subprocess.run(
         [program, "-Tsvg"], input=source.encode("utf-8"), capture_output=True, check=False
     )
@@ -66,8 +74,9 @@ def dot_lines(graph: ArgumentGraph) -> Iterator[str]:
     yield f"  graph [rankdir=BT, nodesep=0.3, {FONT}, fontsize=10];"
     yield f'  node [shape=box, style="rounded,filled", fillcolor="#f5f5f5", {FONT}, fontsize=10];'
     yield f"  edge [{FONT}, fontsize=9];"
-    ids = {unit.key: f"u{n}" for n, unit in enumerate(graph.linked_units(), start=1)}
+    ids: dict[UnitKey, str] = {}  # a linked unit -> its node
     for unit in graph.linked_units():
+        ids[unit.key] = f"u{len(ids) + 1}"
         words = textwrap.wrap(shortened(plain_line(unit.text), LABEL_WORDS), LABEL_LINE)
         yield f"  {ids[unit.key]} [label={_label([graph.name(unit), *words])}];"
     for link in graph.links:
