@@ -272,3 +272,25 @@ def test_a_file_that_reports_no_size_is_read_to_its_end_but_not_past_the_cap(mon
     monkeypatch.setattr(store.ingest, "MAX_SOURCE_BYTES", 1000)
     with pytest.raises(ThreadmarkError, match="the most threadmark reads"):
         read_source(proc_file)
+
+
+def test_a_new_database_is_stored_without_wal_and_put_in_place_in_wal(
+    call_cli, db_path, seed_path, monkeypatch
+):
+    """A new database is written with a rollback journal (each page once) while no one else
+    can see it, and is in WAL, with its rows, once in place."""
+    modes = []
+    store_import = store.ingest.store_import
+
+    def recording(db, prepared, progress=None):
+        modes.append(db.execute("PRAGMA journal_mode").fetchone()[0])
+        return store_import(db, prepared, progress)
+
+    monkeypatch.setattr("store.rescrape.store_import", recording)  # where the CLI's batch calls it
+    returncode, _, stderr = call_cli("import", seed_path, "--db", db_path)
+    assert returncode == 0, stderr
+    assert modes == ["delete"]
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT count(*) FROM comments").fetchone()[0] == 20
+    assert not Path(f"{db_path}-journal").exists()
