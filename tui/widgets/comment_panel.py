@@ -6,8 +6,10 @@ plain strings, so markup in a comment is shown literally and no control characte
 The pane is one Line-API view: :meth:`CommentPanel.show` renders its parts (header, text,
 facts, links, occurrences) to lines once, at the pane's width, and ``render_line`` hands them
 out.  The pane's size is fixed by the screen, so a new comment redraws the pane and lays out
-nothing else: a cursor move is one frame.  The text wraps as if a scrollbar took its room
-only when it does not fit, as the scrolling containers it replaces did.
+nothing: a cursor move is one frame.  The text wraps as if a scrollbar took its room only
+when it does not fit, as the scrolling containers it replaces did; the pane draws that
+scrollbar itself, in its lines (:class:`LineScrollbar`), since Textual's own would come or go
+in a layout and draw itself in a second frame.
 
 In the pane a segment of the comment can be selected, a sentence at a time (``]``, ``[``),
 grown or shrunk by a sentence (``}``, ``{``) or a word (``>``, ``<``): the reader's tag, note
@@ -18,6 +20,9 @@ follow while :attr:`CommentPanel.in_links` (tab from the pane).
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
+from rich.segment import Segment
 from rich.style import Style as RichStyle
 from rich.text import Text
 from textual import events
@@ -25,6 +30,7 @@ from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import Visual, visualize
@@ -45,6 +51,7 @@ from tui.widgets.comment_body import (
 from tui.widgets.jump_list import JUMP_BINDINGS, JumpTarget, MadeLink, jump_label, jump_targets
 
 SELECTION_MARGIN = 2  # lines kept above a selection scrolled into view
+PARTS_KEPT = 64  # wrapped parts remembered: the same tags and notes, a comment gone back to
 
 
 def _section(title: str) -> Text:
@@ -138,7 +145,9 @@ class CommentPanel(ScrollView, can_focus=True):
     }
     DEFAULT_CSS = """
     CommentPanel {
-        height: 1fr; padding: 0 1; background: $surface; overflow-x: hidden;
+        height: 1fr; padding: 0 0 0 1; background: $surface; overflow-x: hidden;
+        overflow-y: hidden;  /* the scrollbar, and the padding right of the text, are drawn
+                                in the lines (render_line) */
     }
     CommentPanel > .comment-panel--chip { color: $tag-chip-foreground; }
     CommentPanel > .comment-panel--match { text-style: bold reverse; }
@@ -192,6 +201,11 @@ class CommentPanel(ScrollView, can_focus=True):
         self._body_top = 0  # the line the comment's text starts on
         self._links_top = 0  # the line of the first link's row
         self._wrap_width = 0
+        self._scrollbar: list[Segment] = []  # a cell of the scrollbar per row, if it shows
+        self._scrollbar_key: tuple[float, int, int] | None = None  # what it was drawn for
+        self._dragging = False  # the scrollbar's thumb is held by the mouse
+        self._wrapped: OrderedDict[tuple, list[Strip]] = OrderedDict()  # see _render_text
+        self._pad_style: RichStyle | None = None  # see _padding
 
     def part(self, name: str) -> Text:
         """What a part of the pane shows, as drawn before wrapping: ``header``, ``text``,
@@ -245,8 +259,10 @@ class CommentPanel(ScrollView, can_focus=True):
     # -- lines --------------------------------------------------------------------------
 
     def _draw(self) -> None:
-        """Wrap every part to lines at the pane's width, less a scrollbar's if they overflow."""
-        width, height = self.size
+        """Wrap every part to lines at the pane's width (less the padding on its right), less
+        a scrollbar's if they overflow."""
+        width = self.size.width - 1
+        height = self.size.height
         if width <= 0:  # not laid out yet: drawn on the first resize
             return
         lines = self._wrap(width)
@@ -258,14 +274,16 @@ class CommentPanel(ScrollView, can_focus=True):
         self.refresh()
 
     def _set_virtual_size(self, size: Size) -> None:
-        """Set ``virtual_size`` without laying out the screen: setting it as such lays out,
-        after which the scrollbar draws itself a frame later.  The scrollbar is updated now,
-        so it draws in this frame; only its coming or going needs the layout that places it."""
-        scrollbar_shown = self.show_vertical_scrollbar
+        """Set ``virtual_size`` without laying out the screen (setting it as such lays out,
+        and nothing outside the pane changes), keeping the scroll within it."""
         self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)
-        if self.show_vertical_scrollbar != scrollbar_shown:
-            self.refresh(layout=True)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
+    @property
+    def allow_vertical_scroll(self) -> bool:
+        """The pane scrolls when its lines overflow (overflow-y is hidden only because it
+        draws its scrollbar itself)."""
+        return not self._check_disabled() and self.max_scroll_y > 0
 
     def _wrap(self, width: int) -> list[Strip]:
         """The pane's lines at ``width``: what the header, text, facts, links and occurrences
@@ -273,7 +291,7 @@ class CommentPanel(ScrollView, can_focus=True):
         Notes where the text and the links start, for scrolling them into view."""
         plain = self.visual_style
         header = self.get_visual_style("comment-panel--header")
-        lines = self._render_text(self._parts["header"], width, header)
+        lines = [*self._render_text(self._parts["header"], width, header)]
         if self.detail is not None:
             text = (
                 self.get_visual_style("comment-panel--tombstone")
@@ -293,8 +311,19 @@ class CommentPanel(ScrollView, can_focus=True):
         return lines
 
     def _render_text(self, text: Text, width: int, style: Style) -> list[Strip]:
-        strips = Visual.to_strips(self, visualize(self, text), width, None, style)
-        return [strip.extend_cell_length(width, self._padding) for strip in strips]
+        """``text`` wrapped to lines; remembered, since wrapping is most of what a move costs
+        and most parts ("Tags", "Note", an occurrence) read the same from comment to comment."""
+        key = (text.plain, tuple(text.spans), text.style, width, style)
+        strips = self._wrapped.get(key)
+        if strips is None:
+            wrapped = Visual.to_strips(self, visualize(self, text), width, None, style)
+            strips = [strip.extend_cell_length(width, self._padding) for strip in wrapped]
+            self._wrapped[key] = strips
+            if len(self._wrapped) > PARTS_KEPT:
+                self._wrapped.popitem(last=False)
+        else:
+            self._wrapped.move_to_end(key)
+        return strips
 
     def _link_line(self, index: int, width: int) -> Strip:
         """A link's row, on one line, cut with an ellipsis; the cursor's row highlighted."""
@@ -308,15 +337,80 @@ class CommentPanel(ScrollView, can_focus=True):
 
     @property
     def _padding(self) -> RichStyle:
-        """The style of the room around text: the background alone, as Textual pads."""
-        return Style(background=self.visual_style.background).rich_style
+        """The style of the room around text: the background alone, as Textual pads (kept
+        until the theme changes: render_line asks for it on every line)."""
+        if self._pad_style is None:
+            self._pad_style = Style(background=self.visual_style.background).rich_style
+        return self._pad_style
 
     def render_line(self, y: int) -> Strip:
+        """A line of the pane, then the scrollbar's cell and the padding on the right (where
+        Textual puts a scrollbar)."""
         index = self.scroll_offset.y + y
-        width = self.scrollable_content_region.width
+        width = self._wrap_width
         if index < len(self._lines):
-            return self._lines[index].crop_extend(0, width, self._padding)
-        return Strip.blank(width, self._padding)
+            line = self._lines[index].crop_extend(0, width, self._padding)
+        else:
+            line = Strip.blank(width, self._padding)
+        edge = [Segment(" ", self._padding)]
+        if len(self._lines) > self.size.height:
+            edge.insert(0, self._scrollbar_cell(y))
+        return Strip.join([line, Strip(edge)])
+
+    def _scrollbar_cell(self, y: int) -> Segment:
+        """Row ``y`` of the scrollbar as Textual's ScrollBar widget draws it, in its colours;
+        the column is drawn once per scroll position and length."""
+        height = self.size.height
+        key = (self.scroll_y, len(self._lines), height)
+        if key != self._scrollbar_key:
+            styles = self.styles
+            background = styles.scrollbar_background
+            if background.a < 1:
+                background = self.background_colors[0] + background
+            bar = ScrollBarRender.render_bar(
+                size=height,
+                virtual_size=len(self._lines),
+                window_size=height,
+                position=int(self.scroll_y * 8) / 8,  # as ScrollBar.position is kept
+                thickness=styles.scrollbar_size_vertical,
+                back_color=background.rich_color,
+                bar_color=(background + styles.scrollbar_color).rich_color,
+            )
+            # On the pane's style, as the widget's is drawn; its clicks are handled here
+            # (on_mouse_down), not by the meta it carries.
+            base = self.visual_style.rich_style
+            self._scrollbar = [
+                Segment(cell.text, base + cell.style.clear_meta_and_links())
+                for cell in bar.segments
+            ]
+            self._scrollbar_key = key
+        return self._scrollbar[y]
+
+    def _on_scrollbar(self, event: events.MouseEvent) -> bool:
+        offset = event.get_content_offset(self)
+        bar = range(self._wrap_width, self._wrap_width + self.styles.scrollbar_size_vertical)
+        return offset is not None and offset.x in bar and self.allow_vertical_scroll
+
+    def _drag_to(self, event: events.MouseEvent) -> None:
+        """Scroll so that the thumb is where the mouse is on the scrollbar."""
+        height = self.size.height
+        self.scroll_to(y=self.max_scroll_y * event.y / max(1, height - 1), animate=False)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        """The scrollbar: a press puts the thumb there, dragging moves it."""
+        if self._on_scrollbar(event):
+            self._dragging = True
+            self.capture_mouse()
+            self._drag_to(event)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._dragging:
+            self._drag_to(event)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._dragging:
+            self._dragging = False
+            self.release_mouse()
 
     def on_resize(self, event: events.Resize) -> None:
         self._draw()
@@ -324,6 +418,9 @@ class CommentPanel(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         """A new theme: the parts are coloured again."""
         super().notify_style_update()
+        self._wrapped.clear()
+        self._pad_style = None
+        self._scrollbar_key = None
         if self._parts:
             self.show(self.detail, ansi=self._ansi, search=self._search)
 
@@ -373,6 +470,8 @@ class CommentPanel(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         """A click on a link's row goes there, as enter on it does."""
         index = self.scroll_offset.y + event.y - self._links_top
+        if self._on_scrollbar(event):
+            return
         if self.jumps and 0 <= index < len(self.jumps):
             self.link_cursor = index
             self.action_follow_link()
