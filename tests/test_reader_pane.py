@@ -49,9 +49,17 @@ async def test_j_scrolls_the_pane_until_tab_puts_it_on_the_links(db_path):
         assert selected(app) == 1
 
 
-async def test_a_move_is_one_frame(db_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("before", "move", "seq"),
+    [
+        ("j", "j", 3),  # #2, then #3: both longer than the pane, so its scrollbar stays
+        ("G", "g", 1),  # #11 fits the pane, #1 does not: the scrollbar comes
+        ("g", "G", 11),  # and goes
+    ],
+)
+async def test_a_move_is_one_frame(db_path, monkeypatch, before, move, seq):
     """The pane redraws its lines in the frame the list moves in: nothing is laid out again
-    after it (between comments that both overflow the pane, so its scrollbar stays)."""
+    after it, even when its scrollbar comes or goes (the pane draws it in its lines)."""
     frames = []
     display = App._display
 
@@ -63,10 +71,10 @@ async def test_a_move_is_one_frame(db_path, monkeypatch):
     monkeypatch.setattr(App, "_display", count)
     app = reader(db_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("j")  # #2, then #3: both longer than the pane
+        await pilot.press(before)
         await pilot.pause()
         frames.clear()
-        await pilot.press("j")
+        await pilot.press(move)
         await pilot.pause()
-        assert pane(app).detail.seq == 3
+        assert pane(app).detail.seq == seq
         assert len(frames) == 1
