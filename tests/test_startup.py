@@ -50,3 +50,44 @@ def test_first_paint_loads_no_export_dedup_palette_or_help_code(tmp_path, seeded
     result = json.loads(done.stdout)
     assert "The problem with copyright law" in result["screen"]  # the thread really is shown
     assert result["loaded"] == []
+
+
+COLLECTOR_AFTER_PAINT = """
+import asyncio, gc, json, sys
+from tui.app import ThreadmarkApp
+
+
+async def first_paint():
+    gc.disable()  # as tui.launch pauses it for the start-up
+    app = ThreadmarkApp(sys.argv[1], "alice", collect_after_paint=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        while not gc.isenabled():
+            await pilot.pause()
+        shown = "\\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    print(json.dumps({"shown": shown, "frozen": gc.get_freeze_count()}))
+
+
+asyncio.run(first_paint())
+"""
+
+
+def test_the_collector_starts_and_the_thread_is_remembered_once_the_reader_has_painted(
+    tmp_path, seeded_db
+):
+    """Start-up runs with the collector paused (tui.launch); the reader starts it once it has
+    painted, with what start-up made frozen, and only then writes down the thread it opened."""
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_AFTER_PAINT, str(seeded_db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=clean_env(tmp_path, None),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert "The problem with copyright law" in result["shown"]
+    assert result["frozen"] > 0
+    state = json.loads((tmp_path / "config" / "state.json").read_text())
+    assert list(state["last_thread"].values()) == [1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
@@ -51,14 +52,20 @@ class ThreadmarkApp(App[None]):
         db_path: Path,
         annotator: str,
         *,
+        db: sqlite3.Connection | None = None,
         thread_id: int | None = None,
         import_path: Path | None = None,
         import_title: str | None = None,
         theme: str | None = None,
         blind: bool = True,
+        collect_after_paint: bool = False,
     ) -> None:
         """``blind``: the other annotators' tags are hidden until ``o`` shows them, since
-        agreement is only meaningful between codings made independently."""
+        agreement is only meaningful between codings made independently.
+        ``db``: a connection to ``db_path`` already open (the launch's), which the app takes
+        over rather than open the file again.
+        ``collect_after_paint``: the cyclic garbage collector is paused for the start-up (see
+        tui.launch), and is to start once the reader has painted."""
         from tui import settings
 
         super().__init__()
@@ -67,12 +74,13 @@ class ThreadmarkApp(App[None]):
         self.blind = blind
         # A database that does not exist yet is made only once its first import has worked:
         # bad input must leave nothing behind.
-        self.db: sqlite3.Connection | None = (
-            open_database(self.db_path) if database_exists(self.db_path) else None
-        )
+        if db is None and database_exists(self.db_path):
+            db = open_database(self.db_path)
+        self.db: sqlite3.Connection | None = db
         self.thread_id = thread_id
         self.import_path = import_path
         self.import_title = import_title
+        self._collect_after_paint = collect_after_paint
         self.error: str | None = None
         self.quitting = False
         self.writer: Writer | None = None  # every change, off the UI thread (see tui.writer)
@@ -142,6 +150,7 @@ class ThreadmarkApp(App[None]):
         if self.import_path is not None:
             from tui.screens.importing import ImportScreen  # loads dedup: only when importing
 
+            self._start_collecting()  # before the import, which pauses it while it runs
             self.push_screen(
                 ImportScreen(self.db_path, self.import_path, self.import_title), self.open_thread
             )
@@ -149,8 +158,6 @@ class ThreadmarkApp(App[None]):
             self.open_thread(self.thread_id)
 
     def open_thread(self, thread_id: int | None) -> None:
-        from tui import settings
-
         if self.db is None:
             self.db = open_database(self.db_path)
         if self.writer is None:
@@ -161,19 +168,32 @@ class ThreadmarkApp(App[None]):
             self.exit(return_code=2)
             self.error = "the database has no thread to open: give a FILE to import"
             return
-        settings.remember_thread(self.db_path, thread_id)
         self.push_screen(ReaderScreen(thread_id))
-        self.call_after_refresh(self._reader_shown)
+        self.call_after_refresh(self._reader_shown, thread_id)
 
-    def _reader_shown(self) -> None:
+    def _reader_shown(self, thread_id: int) -> None:
         """Start-up warnings, once, on the reader (a toast raised before it would be lost).
 
-        From here on a theme change is the user's choice, and is remembered.
+        From here on a theme change is the user's choice, and is remembered; the thread is
+        remembered now, not before the paint (writing a file waits for the disk).
         """
+        from tui import settings
+
+        self._start_collecting()
+        settings.remember_thread(self.db_path, thread_id)
         while self._startup_warnings:  # a toast: they can be long, and they matter once
             warning = inert(self._startup_warnings.pop(0))
             super().notify(warning, severity="warning", timeout=10)
         self._remember_theme = True
+
+    def _start_collecting(self) -> None:
+        """Start the collector, if start-up paused it (``collect_after_paint``): once the
+        reader has painted, or before an import.  What start-up made lives as long as the
+        app: frozen, the collector never walks it."""
+        if self._collect_after_paint:
+            self._collect_after_paint = False
+            gc.freeze()
+            gc.enable()
 
     def switch_thread(self, thread_id: int) -> None:
         """Replace the reader with another thread of the same database."""
