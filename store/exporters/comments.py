@@ -3,8 +3,9 @@
 
 A walk is one query over the comments in id order (their occurrences joined in), read a batch
 at a time, and beside it one query per kind of thing a comment carries (tags, notes, links,
-segments), each in the same order, merged in as the walk reaches its comment (``_ByComment``):
-no lookup per comment, and only the comment at hand is held, however long the thread.
+segments), each in the same order, merged in as the walk reaches its comment (``_ByComment``;
+for the table, grouped by comment as they are read: ``_grouped``): no lookup per comment, and
+only the comment at hand is held, however long the thread.
 
 A segment or a link's end is named as the reader names it (``#4.2``, see store.segments),
 which splits that comment into sentences: only comments that have segments pay for it.
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from store.exporters.options import EVERYONE, ExportOptions
@@ -111,6 +114,8 @@ class ExportSegment:
 
 def tag_names(annotations: list[dict[str, str]]) -> list[str]:
     """Tag names applied by anyone, each once, in codebook order."""
+    if not annotations:
+        return []
     return list(dict.fromkeys(annotation["tag"] for annotation in annotations))
 
 
@@ -148,13 +153,13 @@ class _ByComment:
         self._advance()
 
     def _advance(self) -> None:
-        self._next_id, self._next = next(self._rows, (math.inf, None))
+        self.next_id, self._next = next(self._rows, (math.inf, None))
 
     def take(self, cluster_id: int) -> list[Any]:
         """The items of comment ``cluster_id``."""
         taken = []
-        while self._next_id <= cluster_id:
-            if self._next_id == cluster_id:
+        while self.next_id <= cluster_id:
+            if self.next_id == cluster_id:
                 taken.append(self._next)
             self._advance()
         return taken
@@ -246,33 +251,35 @@ def _unit(number: int, text: str | None, start: int | None, end: int | None) -> 
     return unit_label(number, text, (start, end))
 
 
-def _annotations(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
-    """Tags on whole comments: ``tag``, ``annotator``, ``created_at``, in codebook order."""
-    return _ByComment(
-        _keyed_rows(
-            db,
-            "SELECT a.cluster_id, t.name AS tag, a.annotator, a.created_at FROM annotations a "
-            "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
-            f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
-            f"AND {by_annotator('a', args['annotator'])} "
-            f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator",
-            args,
-        )
+def _annotations_sql(args: dict[str, Any], columns: str) -> str:
+    """Tags on whole comments (``t``: the tag), the comment's id first, in codebook order."""
+    return (
+        f"SELECT a.cluster_id, {columns} FROM annotations a "
+        "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
+        f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+        f"AND {by_annotator('a', args['annotator'])} "
+        f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator"
     )
+
+
+def _notes_sql(args: dict[str, Any], columns: str) -> str:
+    """Notes on whole comments, the comment's id first, by annotator."""
+    return (
+        f"SELECT n.cluster_id, {columns} FROM notes n JOIN clusters c ON c.id = n.cluster_id "
+        f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+        f"AND {by_annotator('n', args['annotator'])} ORDER BY n.cluster_id, n.annotator"
+    )
+
+
+def _annotations(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
+    """Tags on whole comments: ``tag``, ``annotator``, ``created_at``."""
+    sql = _annotations_sql(args, "t.name AS tag, a.annotator, a.created_at")
+    return _ByComment(_keyed_rows(db, sql, args))
 
 
 def _notes(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
     """Notes on whole comments: ``annotator``, ``text``, ``updated_at``."""
-    return _ByComment(
-        _keyed_rows(
-            db,
-            "SELECT n.cluster_id, n.annotator, n.text, n.updated_at FROM notes n "
-            "JOIN clusters c ON c.id = n.cluster_id "
-            f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
-            f"AND {by_annotator('n', args['annotator'])} ORDER BY n.cluster_id, n.annotator",
-            args,
-        )
-    )
+    return _ByComment(_keyed_rows(db, _notes_sql(args, "n.annotator, n.text, n.updated_at"), args))
 
 
 def export_comments(
@@ -346,24 +353,54 @@ def _comment(
 
 
 TableRow = tuple[Any, ...]
+# What a table shows of a comment beyond its own columns: its tag names (each once, in
+# codebook order), its link targets by kind (each once, in the order linked) and its note.
+TableExtras = tuple[list[str], dict[str, list[int]], str | None]
+
+
+def _grouped(
+    cursor: sqlite3.Cursor, gather: Callable[[list[tuple]], Any]
+) -> Iterator[tuple[float, Any]]:
+    """``(comment id, gather(its rows))`` for each comment in a query whose first column is
+    the comment's id, in id order; then ``(inf, None)`` for ever, so a walk never runs out."""
+    for cluster_id, rows in groupby(cursor, itemgetter(0)):
+        yield cluster_id, gather(list(rows))
+    while True:
+        yield math.inf, None
+
+
+def _distinct_tags(rows: list[tuple[int, str]]) -> list[str]:
+    return list(dict.fromkeys(tag for _, tag in rows))
+
+
+def _targets_by_kind(rows: list[tuple[int, str, int]]) -> dict[str, list[int]]:
+    if len(rows) == 1:  # most comments: their reply link
+        return {rows[0][1]: [rows[0][2]]}
+    by_kind: dict[str, dict[int, None]] = {}
+    for _, kind, target in rows:
+        by_kind.setdefault(kind, {})[target] = None
+    return {kind: list(targets) for kind, targets in by_kind.items()}
+
+
+def _joined_note(rows: list[tuple[int, str, str]]) -> str | None:
+    return joined_note([{"annotator": annotator, "text": text} for _, annotator, text in rows])
 
 
 def comment_table(
     db: sqlite3.Connection, thread_id: int | None, options: ExportOptions = EVERYONE
-) -> Iterator[TableRow]:
-    """What a table of comments shows, a tuple per unique comment in thread order: id, number,
-    thread, position, author, created_at, text, occurrences, tombstone, its tag names (each
-    once, in codebook order), its link targets by kind (each once, in the order linked) and
-    its note (``joined_note``).
+) -> Iterator[tuple[TableRow, TableExtras | None]]:
+    """What a table of comments shows, in thread order: a row per unique comment (id, number,
+    thread, position, author, created_at, text, occurrences, tombstone) with its
+    ``TableExtras``, or None for a comment that has no tag, link or note.
 
     The walk of ``export_comments`` without what a table leaves out (occurrences, segments,
-    the links' ends): tuples, not objects, since a million of them is what it is for.
+    the links' ends), and cheaper by the comment: each of the other queries is grouped by
+    comment as it is read, and a comment none of them names costs three comparisons.
     """
     args = {"thread": thread_id, "annotator": options.annotator}
-    annotations, notes = _annotations(db, args), _notes(db, args)
-    links = _ByComment(
-        (source, (kind, target))
-        for source, kind, target in db.execute(
+    tags = _grouped(db.execute(_annotations_sql(args, "t.name"), args), _distinct_tags)
+    links = _grouped(
+        db.execute(
             "SELECT l.source_cluster, l.kind, l.target_cluster FROM links l "
             # The source's thread is read only when one is asked for: from the index alone,
             # everyone's links of every thread are read twice as fast.
@@ -372,28 +409,41 @@ def comment_table(
             f"AND {by_annotator('l', options.annotator, or_import=True)} "
             "ORDER BY l.source_cluster, l.id",
             args,
-        )
+        ),
+        _targets_by_kind,
     )
+    notes = _grouped(db.execute(_notes_sql(args, "n.annotator, n.text"), args), _joined_note)
     rows = db.execute(
         "SELECT c.id, c.seq, c.thread_id, k.position, c.author, k.created_at, c.text, c.size, "
         "c.is_tombstone FROM clusters c JOIN comments k ON k.id = c.canonical_comment_id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
         args,
     )
+    (tag_id, tagged), (link_id, linked), (note_id, noted) = next(tags), next(links), next(notes)
     for row in rows:
         cluster_id = row[0]
-        links_out: dict[str, list[int]] = {}
-        for kind, target in links.take(cluster_id):
-            targets = links_out.setdefault(kind, [])
-            if target not in targets:
-                targets.append(target)
-        tagged, noted = annotations.take(cluster_id), notes.take(cluster_id)
-        yield (
-            *row,
-            tag_names(tagged) if tagged else [],
-            links_out,
-            joined_note(noted) if noted else None,
+        if cluster_id < tag_id and cluster_id < link_id and cluster_id < note_id:
+            yield row, None
+            continue
+        # Ids another query holds and the walk does not (none today) are passed over.
+        while tag_id < cluster_id:
+            tag_id, tagged = next(tags)
+        while link_id < cluster_id:
+            link_id, linked = next(links)
+        while note_id < cluster_id:
+            note_id, noted = next(notes)
+        extras = (
+            tagged if tag_id == cluster_id else [],
+            linked if link_id == cluster_id else {},
+            noted if note_id == cluster_id else None,
         )
+        yield row, extras
+        if tag_id == cluster_id:
+            tag_id, tagged = next(tags)
+        if link_id == cluster_id:
+            link_id, linked = next(links)
+        if note_id == cluster_id:
+            note_id, noted = next(notes)
 
 
 class _Segments:
@@ -441,6 +491,12 @@ class _Segments:
         )
 
     def take(self, cluster_id: int, number: int, text: str) -> list[ExportSegment]:
+        if (
+            cluster_id < self._segments.next_id
+            and cluster_id < self._annotations.next_id
+            and cluster_id < self._notes.next_id
+        ):
+            return []  # most comments: no query holds anything of theirs
         found = {
             (row["start"], row["end"]): ExportSegment(
                 row["start"],

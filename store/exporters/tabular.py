@@ -91,6 +91,25 @@ def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
 
 LINES_PER_WRITE = 1000
 KIND_COLUMN = {kind: n for n, kind in enumerate(LINK_KINDS)}
+NO_EXTRAS = "," + "," * len(LINK_KINDS) + ","  # no tags, no links, no note
+# The cells of a comment whose one link is the only thing it carries (most: its reply link),
+# by the link's kind, the target's id to put in.
+LONE_LINK = {
+    kind: ",," + ",".join("{}" if column == kind else "" for column in LINK_KINDS) + ","
+    for kind in LINK_KINDS
+}
+
+
+def _extra_cells(tags: list[str], links_out: dict[str, list[int]], note: str | None) -> str:
+    """The tags, link and note cells of a comment that has any, each after its comma."""
+    if not tags and note is None and len(links_out) == 1:
+        ((kind, ids),) = links_out.items()
+        if len(ids) == 1:
+            return LONE_LINK[kind].format(ids[0])
+    targets = [""] * len(LINK_KINDS)
+    for kind, ids in links_out.items():  # ids joined by ";": never a cell to quote
+        targets[KIND_COLUMN[kind]] = ";".join(map(str, ids))
+    return f",{text_cell(';'.join(tags))},{','.join(targets)},{text_cell(note)}"
 
 
 def write_comments_csv(
@@ -102,20 +121,12 @@ def write_comments_csv(
     times cannot, and are written as they are (a time quoted if it must be).
     """
     lines = [",".join(COMMENT_COLUMNS) + "\r\n"]
-    no_links = "," * len(LINK_KINDS)
-    for row in comment_table(db, thread_id, options):
-        id, number, thread, position, author, created_at, text, size, tombstone = row[:9]
-        tags, links_out, note = row[9:]
-        targets = no_links
-        if links_out:  # link targets are ids joined by ";": never a cell to quote
-            cells = [""] * len(LINK_KINDS)
-            for kind, ids in links_out.items():
-                cells[KIND_COLUMN[kind]] = ";".join(map(str, ids))
-            targets = "," + ",".join(cells)
+    for row, extras in comment_table(db, thread_id, options):
+        id, number, thread, position, author, created_at, text, size, tombstone = row
         lines.append(
             f"{id},{number},{thread},{position},{text_cell(author)},{cell(created_at)},"
-            f"{text_cell(text)},{size},{tombstone},{text_cell(';'.join(tags))}{targets},"
-            f"{text_cell(note)}\r\n"
+            f"{text_cell(text)},{size},{tombstone}"
+            f"{NO_EXTRAS if extras is None else _extra_cells(*extras)}\r\n"
         )
         if len(lines) >= LINES_PER_WRITE:
             out.write("".join(lines))
