@@ -41,6 +41,10 @@ WINDOW = 2_000
 _LINE_START = re.compile(r"(?P<quote>\s*>[\s>]*)?[ \t]*(?P<item>(?:[-*+•]|\d{1,9}[.)])(?=[ \t]))?")
 # sentencex works on UTF-8 and refuses lone surrogates; one code point stands in for each.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# sentencex 1.0 takes the space before a full stop to be one byte: a capital, a Unicode space
+# and a full stop ("A\u00a0.") make it panic.  Each such space goes to it as a plain space,
+# one code point for one, so the offsets hold.
+_UNICODE_SPACE = re.compile(r"[^\S\x00-\x7f]")
 # Lines with their endings (only \n, \r\n and \r end a line, as in Markdown); a run of blank
 # lines is taken as one.
 _LINES = re.compile(r"[^\S\r\n]*[\r\n](?:\s*[\r\n])?|[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
@@ -85,10 +89,10 @@ def _sentencex_starts(unit: str) -> Iterable[int]:
     cut before the window's last word.
     """
     if not unit.isascii():
-        unit = _SURROGATE.sub("\ufffd", unit)
+        unit = _UNICODE_SPACE.sub(" ", _SURROGATE.sub("\ufffd", unit))
     start = 0
     while len(unit) - start > WINDOW:
-        pieces = sentencex.segment(LANGUAGE, unit[start : start + WINDOW])
+        pieces = _segment(unit[start : start + WINDOW])
         starts = list(accumulate(map(len, pieces[:-1]), initial=start))
         if starts[-1] > start:
             yield from starts[:-1]
@@ -97,7 +101,18 @@ def _sentencex_starts(unit: str) -> Iterable[int]:
             yield start
             before_last_word = _UP_TO_LAST_WORD.match(unit, start, start + WINDOW)
             start = before_last_word.end() if before_last_word else start + WINDOW
-    yield from accumulate(map(len, sentencex.segment(LANGUAGE, unit[start:])[:-1]), initial=start)
+    yield from accumulate(map(len, _segment(unit[start:])[:-1]), initial=start)
+
+
+def _segment(text: str) -> list[str]:
+    """sentencex's pieces of ``text``, or ``text`` whole if it panics on an input no one saw:
+    a Rust panic is raised as a BaseException, which would take the reader down with it."""
+    try:
+        return sentencex.segment(LANGUAGE, text)
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
+        return [text]
 
 
 def _units(text: str) -> Iterable[tuple[int, str]]:

@@ -607,3 +607,30 @@ def test_splitting_loads_no_terminal_code_and_no_database() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+# --- sentencex's own failures --------------------------------------------------------------
+
+PANICKED_SENTENCEX_1_0 = [".A\t\u2028. ", "A\xa0. Next one.", "M\u2028.\u2028A", "M\x85.\n!"]
+
+
+@pytest.mark.parametrize("text", PANICKED_SENTENCEX_1_0)
+def test_a_unicode_space_before_a_full_stop_is_split_without_a_panic(text, capfd) -> None:
+    """sentencex 1.0 panics (and prints a Rust backtrace over the screen) on an initial, a
+    Unicode space and a full stop; those spaces reach it as plain spaces."""
+    assert_sentence_invariants(text, sentences(text))
+    assert capfd.readouterr().err == ""
+
+
+def test_a_panic_in_sentencex_leaves_the_unit_one_sentence() -> None:
+    class PanicException(BaseException):  # what pyo3 raises for a Rust panic
+        pass
+
+    def panicking(language: str, text: str) -> list[str]:
+        raise PanicException("byte index is not a char boundary")
+
+    with mock.patch.object(sentencex, "segment", panicking):
+        assert sentences("One. Two.") == [(0, 9)]
+    interrupted = mock.patch.object(sentencex, "segment", side_effect=KeyboardInterrupt)
+    with interrupted, pytest.raises(KeyboardInterrupt):
+        sentences("One. Two.")
