@@ -309,7 +309,7 @@ def _shingle_pass(
     compared: list[str], foldable: np.ndarray, wanted: np.ndarray, report: Progress
 ) -> _Shingled:
     """Shingle the foldable texts once, for both the band keys and the quote postings."""
-    band_keys = np.zeros((BANDS, len(foldable)), dtype=np.uint64)
+    band_keys = np.zeros((BANDS, len(foldable)), dtype=np.uint32)
     found_hashes, found_texts = [], []
     for first, hashes, owner in _shingle_chunks([compared[i] for i in foldable]):
         report("shingles", first, len(foldable))
@@ -366,7 +366,10 @@ def _candidate_pairs(
 def _band_keys(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
     """The BANDS LSH band keys of each group of shingle hashes, from its MinHash signature."""
     rows = _minhash(hashes, group_starts).reshape(BANDS, ROWS, -1).astype(np.uint64)
-    return (rows * _BAND_MUL).sum(axis=1)  # wraps mod 2**64, as intended
+    keys = (rows * _BAND_MUL).sum(axis=1)  # wraps mod 2**64, as intended
+    # The high, best mixed half: 32 bits halve the keys' memory (80 MB at a million texts),
+    # and the few buckets they share by chance only add pairs that verification rejects.
+    return (keys >> np.uint64(32)).astype(np.uint32)
 
 
 def _minhash(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
