@@ -31,6 +31,7 @@ from store.dedup import (
 )
 from store.errors import ThreadmarkError
 from store.files import special_kind
+from store.fulltext import IndexBuiltAside, index_is_empty
 from store.merging import MergeReport, document_from_export, merge_document
 from store.readers import read_bytes
 from store.records import CommentRecord, ParsedThread, ReadOptions
@@ -441,6 +442,48 @@ def _write_thread(
                 None if same_text is None else cluster_id_of[same_text],
             )
         )
+    # An empty index is built on the other core while the rows are written (store.fulltext).
+    texts = [row[7] for row in cluster_rows]
+    aside = IndexBuiltAside(db, first_cluster_id, texts) if index_is_empty(db) else None
+    try:
+        _write_rows(
+            db,
+            thread_id,
+            prepared,
+            first_comment_id,
+            cluster_rows,
+            cluster_id_of,
+            parent_index,
+            progress,
+        )
+        if aside is None:
+            db.execute(
+                "INSERT INTO clusters_fts (rowid, text) "
+                "SELECT id, text FROM clusters WHERE thread_id = ?",
+                (thread_id,),
+            )
+        else:
+            aside.copy_into(db)
+    finally:
+        if aside is not None:
+            aside.discard()
+    if progress:
+        progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
+
+
+def _write_rows(
+    db: sqlite3.Connection,
+    thread_id: int,
+    prepared: PreparedImport,
+    first_comment_id: int,
+    cluster_rows: list[tuple],
+    cluster_id_of: dict[int, int],
+    parent_index: Callable[[int], int | None],
+    progress: Progress | None,
+) -> None:
+    """The thread's clusters, comments and structural links, in that order."""
+    records = prepared.parsed.records
+    folding = prepared.folding
     db.executemany(
         "INSERT INTO clusters (id, thread_id, seq, canonical_comment_id, parent_cluster_id, "
         "depth, author, text, size, folded, is_tombstone, text_group) "
@@ -448,7 +491,7 @@ def _write_thread(
         cluster_rows,
     )
     if progress:
-        progress("store", len(canonicals), len(records) + len(canonicals))
+        progress("store", len(cluster_rows), len(records) + len(cluster_rows))
     db.executemany(
         "INSERT INTO comments (id, thread_id, cluster_id, position, platform_id, "
         "parent_platform_id, author, created_at, text, is_tombstone, folded) "
@@ -470,13 +513,7 @@ def _write_thread(
             for i, record in enumerate(records)
         ),
     )
-    db.execute(
-        "INSERT INTO clusters_fts (rowid, text) SELECT id, text FROM clusters WHERE thread_id = ?",
-        (thread_id,),
-    )
     write_structural_links(db, records, folding, cluster_id_of, parent_index)
-    if progress:
-        progress("store", len(records) + len(canonicals), len(records) + len(canonicals))
 
 
 def reply_depths(parent_of: dict[int, int | None]) -> dict[int, int]:
