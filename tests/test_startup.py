@@ -36,9 +36,10 @@ asyncio.run(first_paint())
 """
 
 
-def test_first_paint_loads_no_export_dedup_palette_or_help_code(tmp_path, seeded_db):
+def first_paint_in_a_fresh_interpreter(script: str, tmp_path, db) -> dict:
+    """What ``script`` prints (JSON) when run on ``db`` by a new Python, in ``tmp_path``."""
     done = subprocess.run(
-        [sys.executable, "-c", LOADED_BY_FIRST_PAINT, str(seeded_db)],
+        [sys.executable, "-c", script, str(db)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -47,7 +48,11 @@ def test_first_paint_loads_no_export_dedup_palette_or_help_code(tmp_path, seeded
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    return json.loads(done.stdout)
+
+
+def test_first_paint_loads_no_export_dedup_palette_or_help_code(tmp_path, seeded_db):
+    result = first_paint_in_a_fresh_interpreter(LOADED_BY_FIRST_PAINT, tmp_path, seeded_db)
     assert "The problem with copyright law" in result["screen"]  # the thread really is shown
     assert result["loaded"] == []
 
@@ -76,17 +81,7 @@ def test_the_collector_starts_and_the_thread_is_remembered_once_the_reader_has_p
 ):
     """Start-up runs with the collector paused (tui.launch); the reader starts it once it has
     painted, with what start-up made frozen, and only then writes down the thread it opened."""
-    done = subprocess.run(
-        [sys.executable, "-c", COLLECTOR_AFTER_PAINT, str(seeded_db)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env=clean_env(tmp_path, None),
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    result = first_paint_in_a_fresh_interpreter(COLLECTOR_AFTER_PAINT, tmp_path, seeded_db)
     assert "The problem with copyright law" in result["shown"]
     assert result["frozen"] > 0
     state = json.loads((tmp_path / "config" / "state.json").read_text())
