@@ -32,6 +32,9 @@ INDEX = "clusters_fts"
 SHADOW_TABLES = ("data", "idx", "docsize", "config")
 COPY_BATCH = 10_000
 TEXTS_PER_LINE = 20_000  # texts sent to the child as one JSON array, one line
+# Below this many clusters the index is built in the transaction: starting the child (about
+# 50 ms) would cost more than it saves, as on the seed thread's first import.
+MIN_CLUSTERS = 20_000
 
 
 class IndexBuiltAside:
@@ -95,7 +98,11 @@ class IndexBuiltAside:
         self._scratch.cleanup()
 
 
-def index_is_empty(db: sqlite3.Connection) -> bool:
+def worth_building_aside(db: sqlite3.Connection, clusters: int) -> bool:
+    """Whether an import of ``clusters`` should have its index built by the child: it is large
+    enough, and ``db``'s index is empty (the only index a copy can become)."""
+    if clusters < MIN_CLUSTERS:
+        return False
     return db.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {INDEX}_docsize)").fetchone()[0]
 
 

@@ -31,7 +31,7 @@ from store.dedup import (
 )
 from store.errors import ThreadmarkError
 from store.files import special_kind
-from store.fulltext import IndexBuiltAside, index_is_empty
+from store.fulltext import IndexBuiltAside, worth_building_aside
 from store.merging import MergeReport, document_from_export, merge_document
 from store.readers import read_bytes
 from store.records import CommentRecord, ParsedThread, ReadOptions
@@ -442,9 +442,11 @@ def _write_thread(
                 None if same_text is None else cluster_id_of[same_text],
             )
         )
-    # An empty index is built on the other core while the rows are written (store.fulltext).
-    texts = [row[7] for row in cluster_rows]
-    aside = IndexBuiltAside(db, first_cluster_id, texts) if index_is_empty(db) else None
+    # A large thread's index is built on the other core while its rows are written, if the
+    # database's index is empty (store.fulltext).
+    aside = None
+    if worth_building_aside(db, len(cluster_rows)):
+        aside = IndexBuiltAside(db, first_cluster_id, [row[7] for row in cluster_rows])
     try:
         _write_rows(
             db,

@@ -1,10 +1,12 @@
-"""The full-text index of an import into an empty index is built by a child process and copied
-in (store.fulltext): it must be exactly the index SQLite builds in the transaction."""
+"""The full-text index of a large import into an empty index is built by a child process and
+copied in (store.fulltext): it must be exactly the index SQLite builds in the transaction.
+Here every thread counts as large enough."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,15 @@ from hypothesis import strategies as st
 import store.fulltext
 from store import ThreadmarkError, import_file, open_database
 from store.queries import RowFilter, ThreadView
+
+LARGE_ENOUGH = store.fulltext.MIN_CLUSTERS
+PYTHON = sys.executable
+
+
+@pytest.fixture(autouse=True)
+def every_thread_builds_aside(monkeypatch):
+    monkeypatch.setattr(store.fulltext, "MIN_CLUSTERS", 1)
+
 
 HOSTILE = [
     "plain words about copyright",
@@ -90,6 +101,17 @@ def test_a_second_thread_is_indexed_in_the_transaction(open_db, tmp_path, monkey
     assert found(db, second, "alpha") == []
 
 
+def test_a_small_thread_is_indexed_in_the_transaction(open_db, tmp_path, monkeypatch):
+    """Starting the child costs more than indexing the seed thread (store.fulltext)."""
+    monkeypatch.setattr(store.fulltext, "MIN_CLUSTERS", LARGE_ENOUGH)
+    built = built_aside(monkeypatch)
+    db = open_db()
+    thread = import_file(db, write_jsonl(tmp_path / "t.jsonl", HOSTILE)).thread_id
+    assert built == []
+    check_index(db)
+    assert len(found(db, thread, "copyright")) == len(HOSTILE)
+
+
 def test_a_connection_that_searched_the_empty_index_finds_the_import(open_db, tmp_path):
     """FTS5 caches an index's structure per connection: the copy must not leave it stale."""
     db = open_db()
@@ -111,7 +133,7 @@ def test_a_builder_that_fails_fails_the_import_and_changes_nothing(
     assert db.execute("SELECT count(*) FROM clusters").fetchone() == (0,)
     assert not db.in_transaction
     assert scratch_dirs() == before
-    monkeypatch.undo()
+    monkeypatch.setattr(store.fulltext.sys, "executable", PYTHON)
     thread = import_file(db, write_jsonl(tmp_path / "t.jsonl", HOSTILE)).thread_id
     assert len(found(db, thread, "copyright")) == len(HOSTILE)
 
