@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from store import add_link, create_tag, export, import_file, open_database, set_note, toggle_tag
-from store.exporters import tabular
+from store.exporters import structured, tabular
+from store.exporters.comments import export_comments, link_rows
 from store.exporters.tabular import COMMENT_COLUMNS, LINK_COLUMNS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -189,6 +190,48 @@ def test_every_export_gives_back_what_is_stored(comments, marks):
         jsonl = exported(db, "jsonl").split("\n")
         assert jsonl[-1] == ""
         assert [json.loads(line) for line in jsonl[:-1]] == data["comments"]
+
+
+def annotate_segments(db: sqlite3.Connection, marks: dict[str, str]) -> None:
+    """A tag, a note and a link on a range of the first comment with words, the range cut
+    anywhere in the text, and a link from the last comment to it."""
+    row = db.execute("SELECT id, text FROM clusters WHERE NOT is_tombstone ORDER BY id").fetchone()
+    if row is None:
+        return
+    cluster, text = row
+    span = (len(text) // 3, max(len(text) // 3 + 1, 2 * len(text) // 3))
+    tag = create_tag(db, marks["tag"] + " s", marks["annotator"])
+    toggle_tag(db, cluster, tag.id, marks["annotator"], span)
+    set_note(db, cluster, marks["annotator"], marks["note"], span=span)
+    last = db.execute("SELECT max(id) FROM clusters").fetchone()[0]
+    add_link(db, last, cluster, "supports", marks["annotator"], target_span=span)
+
+
+@PROPERTY_SETTINGS
+@given(comments=threads(ANY_CHARACTER), marks=annotations)
+def test_the_json_sqlite_spells_out_is_what_python_writes(comments, marks):
+    """SQLite writes most of each comment and link of the JSON exports (for speed): they must
+    be what the encoder writes of ``comment_object`` and ``link_rows``, byte for byte."""
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        closing(imported(Path(directory), comments)) as db,
+    ):
+        annotate(db, marks)
+        annotate_segments(db, marks)
+
+        def encoded(value: object) -> str:
+            return structured._dumps(value).replace("\x7f", "\\u007f")
+
+        comment_lines = [encoded(structured.comment_object(c)) for c in export_comments(db)]
+        assert exported(db, "jsonl").split("\n") == [*comment_lines, ""]
+        lines = exported(db, "json").split("\n")
+        comments_at, links_at = lines.index('"comments":['), lines.index('"links":[')
+        assert [line.removesuffix(",") for line in lines[comments_at + 1 : links_at - 1]] == (
+            comment_lines
+        )
+        assert [line.removesuffix(",") for line in lines[links_at + 1 : -2]] == [
+            encoded(link) for link in link_rows(db, None)
+        ]
 
 
 @PROPERTY_SETTINGS

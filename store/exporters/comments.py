@@ -3,7 +3,7 @@
 
 A walk is one query over the comments in id order (their occurrences joined in), read a batch
 at a time, and beside it one query per kind of thing a comment carries (tags, notes, links,
-segments), each in the same order, merged in as the walk reaches its comment (``_ByComment``;
+segments), each in the same order, merged in as the walk reaches its comment (``ByComment``;
 for the table, grouped by comment as they are read: ``_grouped``): no lookup per comment, and
 only the comment at hand is held, however long the thread.
 
@@ -143,7 +143,7 @@ def _keyed_rows(db: sqlite3.Connection, sql: str, params: Any) -> Iterator[tuple
     return ((row[0], dict(zip(names, row[1:], strict=True))) for row in cursor)
 
 
-class _ByComment:
+class ByComment:
     """Items in the order of their comment's id, taken one comment at a time as the walk
     reaches it: each query is read once, alongside the walk, and only the items of the
     comment at hand are held.  Most comments have none: that is one comparison."""
@@ -205,12 +205,41 @@ def link_rows(
     the comment's.  Without, a comment's words are read only where an end is a segment (its
     name counts sentences): most links are replies, whole comment to whole comment.
     """
+    for row in link_cursor(db, thread_id, options, by_source=by_source, texts=texts):
+        yield link_dict(row, texts=texts)
+
+
+# A link as JSON text (LINK_FIELDS, compact), spelled out by SQLite where both ends are whole
+# comments, so that a link's name needs no sentences; NULL where an end is a segment.
+LINK_JSON = (
+    "CASE WHEN ss.id IS NULL AND ts.id IS NULL THEN "
+    """printf('{"source":%d,"target":%d,"source_number":%d,"target_number":%d,"""
+    """"source_unit":"#%d","target_unit":"#%d","source_start":null,"source_end":null,"""
+    """"target_start":null,"target_end":null,"kind":%s,"annotator":%s,"note":%s,"""
+    """"created_at":%s}', l.source_cluster, l.target_cluster, s.seq, t.seq, s.seq, t.seq, """
+    "json_quote(l.kind), json_quote(l.annotator), json_quote(l.note), "
+    "json_quote(l.created_at)) END"
+)
+
+
+def link_cursor(
+    db: sqlite3.Connection,
+    thread_id: int | None,
+    options: ExportOptions,
+    *,
+    by_source: bool = False,
+    texts: bool = False,
+    as_json: bool = False,
+) -> sqlite3.Cursor:
+    """The rows of ``link_rows`` (see ``link_dict``); with ``as_json``, each link's JSON as
+    SQLite writes it (``LINK_JSON``) last, else NULL there."""
     order = "l.source_cluster, l.id" if by_source else "l.id"
-    rows = db.execute(
+    return db.execute(
         "SELECT l.source_cluster, l.target_cluster, s.seq, t.seq, ss.start, ss.end, "
         "ts.start, ts.end, l.kind, l.annotator, l.note, l.created_at, "
         "CASE WHEN :texts OR ss.id IS NOT NULL THEN s.text END, "
-        "CASE WHEN :texts OR ts.id IS NOT NULL THEN t.text END FROM links l "
+        "CASE WHEN :texts OR ts.id IS NOT NULL THEN t.text END, "
+        f"{LINK_JSON if as_json else 'NULL'} FROM links l "
         "JOIN clusters s ON s.id = l.source_cluster JOIN clusters t ON t.id = l.target_cluster "
         "LEFT JOIN segments ss ON ss.id = l.source_segment "
         "LEFT JOIN segments ts ON ts.id = l.target_segment "
@@ -218,30 +247,33 @@ def link_rows(
         f"AND {by_annotator('l', options.annotator, or_import=True)} ORDER BY {order}",
         {"thread": thread_id, "annotator": options.annotator, "texts": texts},
     )
-    for row in rows:
-        source, target, source_number, target_number = row[:4]
-        source_start, source_end, target_start, target_end = row[4:8]
-        source_text, target_text = row[12:]
-        link = {
-            "source": source,
-            "target": target,
-            "source_number": source_number,
-            "target_number": target_number,
-            "source_unit": _unit(source_number, source_text, source_start, source_end),
-            "target_unit": _unit(target_number, target_text, target_start, target_end),
-            "source_start": source_start,
-            "source_end": source_end,
-            "target_start": target_start,
-            "target_end": target_end,
-            "kind": row[8],
-            "annotator": row[9],
-            "note": row[10],
-            "created_at": row[11],
-        }
-        if texts:
-            link["source_text"] = source_text[source_start:source_end]
-            link["target_text"] = target_text[target_start:target_end]
-        yield link
+
+
+def link_dict(row: tuple, *, texts: bool = False) -> dict[str, Any]:
+    """A row of ``link_cursor`` as LINK_FIELDS (and, with ``texts``, the units' words)."""
+    source, target, source_number, target_number = row[:4]
+    source_start, source_end, target_start, target_end = row[4:8]
+    source_text, target_text = row[12:14]
+    link = {
+        "source": source,
+        "target": target,
+        "source_number": source_number,
+        "target_number": target_number,
+        "source_unit": _unit(source_number, source_text, source_start, source_end),
+        "target_unit": _unit(target_number, target_text, target_start, target_end),
+        "source_start": source_start,
+        "source_end": source_end,
+        "target_start": target_start,
+        "target_end": target_end,
+        "kind": row[8],
+        "annotator": row[9],
+        "note": row[10],
+        "created_at": row[11],
+    }
+    if texts:
+        link["source_text"] = source_text[source_start:source_end]
+        link["target_text"] = target_text[target_start:target_end]
+    return link
 
 
 def _unit(number: int, text: str | None, start: int | None, end: int | None) -> str:
@@ -271,15 +303,30 @@ def _notes_sql(args: dict[str, Any], columns: str) -> str:
     )
 
 
-def _annotations(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
-    """Tags on whole comments: ``tag``, ``annotator``, ``created_at``."""
-    sql = _annotations_sql(args, "t.name AS tag, a.annotator, a.created_at")
-    return _ByComment(_keyed_rows(db, sql, args))
+class Carried:
+    """What people made on each comment (tags, notes, segments), a comment at a time as a walk
+    in id order reaches it; the walk reads links itself, as each export wants them its way."""
 
+    def __init__(
+        self, db: sqlite3.Connection, thread_id: int | None, options: ExportOptions
+    ) -> None:
+        args = {"thread": thread_id, "annotator": options.annotator}
+        annotations = _annotations_sql(args, "t.name AS tag, a.annotator, a.created_at")
+        self.annotations = ByComment(_keyed_rows(db, annotations, args))
+        notes = _notes_sql(args, "n.annotator, n.text, n.updated_at")
+        self.notes = ByComment(_keyed_rows(db, notes, args))
+        self._segments = _Segments(db, args)
 
-def _notes(db: sqlite3.Connection, args: dict[str, Any]) -> _ByComment:
-    """Notes on whole comments: ``annotator``, ``text``, ``updated_at``."""
-    return _ByComment(_keyed_rows(db, _notes_sql(args, "n.annotator, n.text, n.updated_at"), args))
+    def nothing_on(self, cluster_id: int) -> bool:
+        """Whether no query holds anything of the comment's: most comments, three comparisons."""
+        return (
+            cluster_id < self.annotations.next_id
+            and cluster_id < self.notes.next_id
+            and self._segments.nothing_on(cluster_id)
+        )
+
+    def segments(self, cluster_id: int, number: int, text: str) -> list[ExportSegment]:
+        return self._segments.take(cluster_id, number, text)
 
 
 def export_comments(
@@ -287,9 +334,8 @@ def export_comments(
 ) -> Iterator[ExportComment]:
     """Unique comments in thread order, each with occurrences, annotations, notes, segments
     and links."""
-    args = {"thread": thread_id, "annotator": options.annotator}
-    annotations, notes, segments = _annotations(db, args), _notes(db, args), _Segments(db, args)
-    links = _ByComment(
+    carried = Carried(db, thread_id, options)
+    links = ByComment(
         (link["source"], link) for link in link_rows(db, thread_id, options, by_source=True)
     )
     # One row per occurrence, in the comment's order; an occurrence whose words differ from
@@ -303,14 +349,14 @@ def export_comments(
         "FROM clusters c JOIN comments k ON k.id = c.canonical_comment_id "
         "LEFT JOIN comments o ON o.cluster_id = c.id "
         f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id, o.id",
-        args,
+        {"thread": thread_id},
     )
     comment = None
     for row in rows:
         if comment is None or row[0] != comment.id:
             if comment is not None:
                 yield comment
-            comment = _comment(row, annotations, notes, segments, links)
+            comment = _comment(row, carried, links)
         if row[13] is not None:  # a comment has occurrences; this keeps one that had none
             occurrence = {
                 "position": row[13],
@@ -326,9 +372,7 @@ def export_comments(
         yield comment
 
 
-def _comment(
-    row: tuple, annotations: _ByComment, notes: _ByComment, segments: _Segments, links: _ByComment
-) -> ExportComment:
+def _comment(row: tuple, carried: Carried, links: ByComment) -> ExportComment:
     """The comment of the walk's row, with what the other queries hold for it."""
     cluster_id, number, thread, position, text, author, created_at, tombstone = row[:8]
     return ExportComment(
@@ -345,10 +389,10 @@ def _comment(
         depth=row[9],
         folded=row[10],
         same_text=row[11],
-        annotations=annotations.take(cluster_id),
-        notes=notes.take(cluster_id),
+        annotations=carried.annotations.take(cluster_id),
+        notes=carried.notes.take(cluster_id),
         links=links.take(cluster_id),
-        segments=segments.take(cluster_id, number, text),
+        segments=carried.segments(cluster_id, number, text),
     )
 
 
@@ -452,7 +496,7 @@ class _Segments:
 
     def __init__(self, db: sqlite3.Connection, args: dict[str, Any]) -> None:
         in_the_thread = in_thread("c.thread_id", args["thread"])
-        self._segments = _ByComment(
+        self._segments = ByComment(
             _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, s.coded_text FROM segments s "
@@ -468,7 +512,7 @@ class _Segments:
                 args,
             )
         )
-        self._annotations = _ByComment(
+        self._annotations = ByComment(
             _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, t.name AS tag, a.annotator, a.created_at "
@@ -479,7 +523,7 @@ class _Segments:
                 args,
             )
         )
-        self._notes = _ByComment(
+        self._notes = ByComment(
             _keyed_rows(
                 db,
                 "SELECT s.cluster_id, s.start, s.end, n.annotator, n.text, n.updated_at "
@@ -490,12 +534,15 @@ class _Segments:
             )
         )
 
-    def take(self, cluster_id: int, number: int, text: str) -> list[ExportSegment]:
-        if (
+    def nothing_on(self, cluster_id: int) -> bool:
+        return (
             cluster_id < self._segments.next_id
             and cluster_id < self._annotations.next_id
             and cluster_id < self._notes.next_id
-        ):
+        )
+
+    def take(self, cluster_id: int, number: int, text: str) -> list[ExportSegment]:
+        if self.nothing_on(cluster_id):
             return []  # most comments: no query holds anything of theirs
         found = {
             (row["start"], row["end"]): ExportSegment(
