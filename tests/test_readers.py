@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from store.errors import ThreadmarkError
 from store.ingest import read_source
@@ -445,6 +447,18 @@ def test_html_to_text(html, text):
 )
 def test_times_become_iso_8601_utc(value, iso):
     assert iso_utc(value) == iso
+
+
+@given(st.integers(min_value=-(10**12), max_value=10**12))
+def test_epoch_seconds_read_quickly_are_read_as_any_other_time(seconds):
+    """Whole seconds take a short way (no datetime); they land where the long way does."""
+    try:
+        expected = iso_utc(str(seconds))  # a digit string: read as a float, by datetime
+    except UnreadableTime:
+        with pytest.raises(UnreadableTime):
+            iso_utc(seconds)
+    else:
+        assert iso_utc(seconds) == expected
 
 
 @pytest.mark.parametrize(

