@@ -247,8 +247,12 @@ def _clusters_of(
     """
     canonical: list[int] = []
     folded: list[str | None] = []
-    head_of: dict[object, int] = {}  # (text group, author) or text group -> canonical record
-    heads_of_group: dict[int, list[int]] = {}
+    # A text group's first record, and the head of each other author's records in it: most
+    # groups have one record, so no (group, author) key is made for them (a million would
+    # cost 200 MB).
+    first_of_group: dict[int, int] = {}
+    head_of: dict[tuple[int, str | None], int] = {}
+    same_text: dict[int, int] = {}
     for i, text in enumerate(texts.of_record):
         if texts.identity_first[i] != i:
             canonical.append(canonical[texts.identity_first[i]])
@@ -259,16 +263,17 @@ def _clusters_of(
             folded.append(None)
             continue
         group = groups.find(text)
-        head = head_of.setdefault(group if across_authors else (group, records[i].author), i)
+        head = first = first_of_group.setdefault(group, i)
+        author = records[i].author
+        if not across_authors and records[first].author != author:
+            head = head_of.setdefault((group, author), i)
+            if head == i:  # the same words as ``first``, by someone else
+                same_text[i] = same_text[first] = first
         canonical.append(head)
         if head == i:
-            heads_of_group.setdefault(group, []).append(i)
             folded.append(None)
         else:
             folded.append("exact" if texts.of_record[head] == text else "near")
-    same_text = {
-        head: heads[0] for heads in heads_of_group.values() if len(heads) > 1 for head in heads
-    }
     return Folding(canonical, folded, [], same_text)
 
 
