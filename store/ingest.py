@@ -398,9 +398,14 @@ def _write_thread(
     first_cluster_id = _next_id(db, "clusters")
     first_comment_id = _next_id(db, "comments")
     cluster_id_of = {index: first_cluster_id + n for n, index in enumerate(canonicals)}
-    members: dict[int, list[int]] = {index: [] for index in canonicals}
+    # Each cluster's size and how its repeats folded, by its canonical record: a count, and
+    # a set only for the few clusters that have repeats (not a list of members for each).
+    size = [0] * len(records)
+    fold_kinds: dict[int, set[str]] = {}
     for i, canonical in enumerate(folding.canonical):
-        members[canonical].append(i)
+        size[canonical] += 1
+        if folding.folded[i] is not None:
+            fold_kinds.setdefault(canonical, set()).add(folding.folded[i])
 
     index_of_platform_id: dict[str, int] = {}
     for i, record in enumerate(records):
@@ -418,42 +423,41 @@ def _write_thread(
         own = cluster_id_of[index]
         parent_of[own] = None if parent_cluster == own else parent_cluster
     depth_of = reply_depths(parent_of)
-    cluster_rows = []
-    for seq, index in enumerate(canonicals, start=1):
-        parent_cluster = parent_of[cluster_id_of[index]]
-        depth = depth_of[cluster_id_of[index]]
-        kinds = {folding.folded[i] for i in members[index]} - {None}
-        folded = next((kind for kind in ("near", "exact", "identity") if kind in kinds), None)
-        same_text = folding.same_text.get(index)
-        record = records[index]
-        cluster_rows.append(
-            (
+
+    def cluster_rows() -> Iterator[tuple]:
+        """The clusters' rows, made as they are written: a million at once would hold 250 MB."""
+        for seq, index in enumerate(canonicals, start=1):
+            kinds = fold_kinds.get(index, ())
+            folded = next((kind for kind in ("near", "exact", "identity") if kind in kinds), None)
+            same_text = folding.same_text.get(index)
+            record = records[index]
+            yield (
                 cluster_id_of[index],
                 thread_id,
                 seq,
                 first_comment_id + index,
-                parent_cluster,
-                depth,
+                parent_of[cluster_id_of[index]],
+                depth_of[cluster_id_of[index]],
                 record.author,
                 record.text,
-                len(members[index]),
+                size[index],
                 folded,
                 int(record.is_tombstone),
                 None if same_text is None else cluster_id_of[same_text],
             )
-        )
+
     # A large thread's index is built on the other core while its rows are written, if the
     # database's index is empty (store.fulltext).
     aside = None
-    if worth_building_aside(db, len(cluster_rows)):
-        aside = IndexBuiltAside(db, first_cluster_id, [row[7] for row in cluster_rows])
+    if worth_building_aside(db, len(canonicals)):
+        aside = IndexBuiltAside(db, first_cluster_id, [records[i].text for i in canonicals])
     try:
         _write_rows(
             db,
             thread_id,
             prepared,
             first_comment_id,
-            cluster_rows,
+            cluster_rows(),
             cluster_id_of,
             parent_index,
             progress,
@@ -478,12 +482,13 @@ def _write_rows(
     thread_id: int,
     prepared: PreparedImport,
     first_comment_id: int,
-    cluster_rows: list[tuple],
+    cluster_rows: Iterator[tuple],
     cluster_id_of: dict[int, int],
     parent_index: Callable[[int], int | None],
     progress: Progress | None,
 ) -> None:
-    """The thread's clusters, comments and structural links, in that order."""
+    """The thread's clusters (one row each of ``cluster_id_of``), comments and structural
+    links, in that order."""
     records = prepared.parsed.records
     folding = prepared.folding
     db.executemany(
@@ -493,7 +498,7 @@ def _write_rows(
         cluster_rows,
     )
     if progress:
-        progress("store", len(cluster_rows), len(records) + len(cluster_rows))
+        progress("store", len(cluster_id_of), len(records) + len(cluster_id_of))
     db.executemany(
         "INSERT INTO comments (id, thread_id, cluster_id, position, platform_id, "
         "parent_platform_id, author, created_at, text, is_tombstone, folded) "
