@@ -318,7 +318,7 @@ class Carried:
         self._segments = _Segments(db, args)
 
     def nothing_on(self, cluster_id: int) -> bool:
-        """Whether no query holds anything of the comment's: most comments, three comparisons."""
+        """Whether no query holds anything of the comment's: most comments, a few comparisons."""
         return (
             cluster_id < self.annotations.next_id
             and cluster_id < self.notes.next_id
