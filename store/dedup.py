@@ -8,7 +8,8 @@ The steps, cheapest first (ARCHITECTURE.md, "Folding duplicates"):
    author and parent: a dump that lists a row twice).
 2. Exact: the rest are normalised (:func:`store.normalize.normalise`) and grouped by their
    normalised text.  Everything after works on these *distinct texts*, so a text is compared
-   once however often it occurs.
+   once however often it occurs.  The normalised texts are not kept (:class:`_DistinctTexts`):
+   a text is shingled as it is read, and normalised again only if it is to be verified.
 3. Near: candidate pairs of distinct texts come from MinHash/LSH blocking over word-anchored
    character windows, and only candidates are verified, with ``fuzz.ratio`` on characters and
    on words (:func:`_near_duplicates`).  Short texts are left out (:func:`is_short`).  Nothing
@@ -27,13 +28,14 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from store.normalize import normalise
+from store.normalize import Normalised, may_quote, normalise
 from store.records import CommentRecord
 
 Progress = Callable[[str, int, int], None]
@@ -125,16 +127,13 @@ def fold(
     stops the folding, which is how a caller cancels.
     """
     report = progress or no_progress
-    texts = _DistinctTexts.read(records, report)
-    quotes = _QuoteSample.of(texts)
-    foldable = _long_texts(texts.compared)
-    shingled = _shingle_pass(texts.compared, foldable, _counted(quotes.hashes)[0], report)
-    clusters = _UnionFind(len(texts.compared))
-    pairs = _candidate_pairs(texts.compared, foldable, shingled.band_keys, threshold, report)
-    for a, b in _near_duplicates(texts.compared, pairs, threshold, report):
+    texts = _DistinctTexts.read(records, _QuotesAhead.of(records), report)
+    clusters = _UnionFind(texts.count)
+    pairs = _candidate_pairs(texts, threshold, report)
+    for a, b in _near_duplicates(texts, pairs, threshold, report):
         clusters.union(a, b)
     folding = _clusters_of(records, texts, clusters, across_authors)
-    text_links = _quote_links(records, texts, quotes, shingled, threshold, report)
+    text_links = _quote_links(records, texts, threshold, report)
     folding.quotes = _quote_pairs(records, texts, folding.canonical, list(text_links))
     return folding
 
@@ -152,31 +151,82 @@ def is_short(text: str) -> bool:
 
 
 @dataclass
-class _DistinctTexts:
-    """The thread's distinct normalised texts (ids in order of first appearance) and records.
+class _QuotesAhead:
+    """The records that may quote (:func:`may_quote`), normalised before the others.
 
-    ``compared`` is what similarity is measured on: a comment's own words, or its quote when it
-    has no words of its own; ``quoted`` is its quoted lines; both stop at COMPARED_CHARS.
+    The texts are shingled as they are read, keeping postings only for the phrases that some
+    quote looks up (:class:`_QuoteSample`): ``phrases`` holds every phrase a quote's sample
+    could hold, sorted, and ``normalised`` the records' normalised parts by record index, for
+    the reading to use rather than normalise them twice.
+    """
+
+    normalised: dict[int, Normalised]
+    phrases: np.ndarray
+
+    @classmethod
+    def of(cls, records: Sequence[CommentRecord]) -> _QuotesAhead:
+        normalised = {
+            i: normalise(record.text)
+            for i, record in enumerate(records)
+            if not record.is_tombstone and may_quote(record.text)
+        }
+        quotes = list(filter(None, map(_reply_quote, normalised.values())))
+        return cls(normalised, _counted(_quote_sample(quotes)[1])[0])
+
+
+@dataclass
+class _DistinctTexts:
+    """The thread's distinct normalised texts, as ids in order of first appearance.
+
+    The texts themselves are not kept: at a million comments they would take a quarter of a
+    gigabyte, and only the few that are verified are looked at again (:meth:`compared`
+    normalises them anew from their first record).  What similarity is measured on is a
+    comment's own words, or its quote when it has no words of its own, up to COMPARED_CHARS;
+    ``lengths`` are those lengths, and ``shingled`` the foldable texts' band keys and quote
+    postings, made a chunk at a time as the texts are read.  ``reply_quotes`` are the quotes
+    of the quote-replies (texts with words of their own and a quote that is not short).
     ``of_record[i]`` is record ``i``'s distinct text, -1 for tombstones and identity repeats;
     ``identity_first[i]`` is the first record that is the same comment as record ``i`` (``i``
     itself when it is the first, or nothing identifies it).
     """
 
-    compared: list[str]
-    quoted: list[str]
-    first_record: list[int]
-    of_record: list[int]
-    identity_first: list[int]
+    records: Sequence[CommentRecord]
+    first_record: array
+    of_record: array
+    identity_first: array
     record_by_platform_id: dict[str, int]
+    lengths: np.ndarray
+    shingled: _Shingled
+    reply_quotes: dict[int, str]
+
+    @property
+    def count(self) -> int:
+        return len(self.first_record)
+
+    def compared(self, text_ids: Iterable[int]) -> dict[int, str]:
+        """What similarity is measured on, for each of ``text_ids``."""
+        records, first_record = self.records, self.first_record
+        return {
+            text_id: _compared(normalise(records[first_record[text_id]].text))
+            for text_id in set(text_ids)
+        }
 
     @classmethod
-    def read(cls, records: Sequence[CommentRecord], report: Progress) -> _DistinctTexts:
+    def read(
+        cls, records: Sequence[CommentRecord], ahead: _QuotesAhead, report: Progress
+    ) -> _DistinctTexts:
         """Normalise every record once, grouping identity repeats and exact repeats."""
-        texts = cls([], [], [], [], [], {})
-        first_with_id = texts.record_by_platform_id
-        text_by_raw: dict[str, int] = {}  # skips normalising a raw text seen before
-        text_by_normalised: dict[str, int] = {}
+        first_record, of_record, identity_first, lengths = (array("q") for _ in range(4))
+        first_with_id: dict[str, int] = {}
         first_tombstone: dict[tuple[str | None, ...], int] = {}
+        text_by_raw: dict[str, int] = {}  # skips normalising a raw text seen before
+        # Exact repeats are found by the hash of their normalised text, checked against the
+        # earlier text normalised again; a different text with the same hash (rare) goes by
+        # its whole text.
+        text_by_hash: dict[int, int] = {}
+        text_by_colliding_text: dict[str, int] = {}
+        reply_quotes: dict[int, str] = {}
+        shingler = _Shingler(len(records), ahead.phrases)
         for i, record in enumerate(records):
             if i % NORMALISE_REPORT_EVERY == 0:
                 report("normalise", i, len(records))
@@ -187,25 +237,61 @@ class _DistinctTexts:
                 first = first_tombstone.setdefault(_tombstone_identity(record), i)
             else:
                 first = i
-            texts.identity_first.append(first)
+            identity_first.append(first)
             if first != i or record.is_tombstone:
-                texts.of_record.append(-1)
+                of_record.append(-1)
                 continue
             text_id = text_by_raw.get(record.text)
             if text_id is None:
-                own, quoted = normalise(record.text)
-                # A quote-reply's key keeps both parts ("\n" cannot occur in normalised text);
-                # a comment that is only a quote is the same text as the comment it quotes.
-                key = f"{quoted}\n{own}" if quoted and own else own or quoted
-                text_id = text_by_normalised.setdefault(key, len(texts.compared))
-                if text_id == len(texts.compared):
-                    texts.compared.append((own or quoted)[:COMPARED_CHARS])
-                    texts.quoted.append(quoted[:COMPARED_CHARS] if own else "")
-                    texts.first_record.append(i)
+                parts = ahead.normalised.pop(i, None) or normalise(record.text)
+                key = _exact_key(parts)
+                new = len(first_record)
+                text_id = text_by_hash.setdefault(hash(key), new)
+                if text_id != new and key != _exact_key(
+                    normalise(records[first_record[text_id]].text)
+                ):
+                    text_id = text_by_colliding_text.setdefault(key, new)
+                if text_id == new:
+                    compared = _compared(parts)
+                    first_record.append(i)
+                    lengths.append(len(compared))
+                    if not is_short(compared):
+                        shingler.add(text_id, compared)
+                    quote = _reply_quote(parts)
+                    if quote:
+                        reply_quotes[text_id] = quote
                 text_by_raw[record.text] = text_id
-            texts.of_record.append(text_id)
+            of_record.append(text_id)
         report("normalise", len(records), len(records))
-        return texts
+        shingled = shingler.finish()
+        return cls(
+            records,
+            first_record,
+            of_record,
+            identity_first,
+            first_with_id,
+            np.array(lengths, dtype=np.int64),
+            shingled,
+            reply_quotes,
+        )
+
+
+def _exact_key(parts: Normalised) -> str:
+    """What exact repeats share: a quote-reply's both parts ("\\n" cannot occur in normalised
+    text); a comment that is only a quote is the same text as the comment it quotes."""
+    own, quoted = parts
+    return f"{quoted}\n{own}" if quoted and own else own or quoted
+
+
+def _compared(parts: Normalised) -> str:
+    """What similarity is measured on: the own words, else the quote (see COMPARED_CHARS)."""
+    return (parts.own or parts.quoted)[:COMPARED_CHARS]
+
+
+def _reply_quote(parts: Normalised) -> str:
+    """The quote of a quote-reply (its own words and a quote that is not short), else ""."""
+    quote = parts.quoted[:COMPARED_CHARS] if parts.own else ""
+    return "" if is_short(quote) else quote
 
 
 class _UnionFind:
@@ -280,13 +366,6 @@ def _clusters_of(
 # --- 3: near duplicates ------------------------------------------------------------------------
 
 
-def _long_texts(compared: list[str]) -> np.ndarray:
-    """Ids of the distinct texts long enough to fold by similarity, in increasing order."""
-    return np.fromiter(
-        (text_id for text_id, text in enumerate(compared) if not is_short(text)), dtype=np.int64
-    )
-
-
 def _length_ratio_bound(threshold: float) -> float:
     """The smallest shorter/longer length ratio two texts can have and still reach ``threshold``.
 
@@ -300,57 +379,82 @@ def _length_ratio_bound(threshold: float) -> float:
 class _Shingled:
     """What one pass over the foldable texts' shingles gives.
 
-    ``band_keys`` (BANDS rows, one column per foldable text) are the LSH keys for near
+    ``foldable`` are the ids of the texts long enough to fold by similarity, in increasing
+    order; ``band_keys`` (BANDS rows, one column per foldable text) are their LSH keys for near
     duplicates; ``posting_hashes`` (sorted) and ``posting_texts`` say which texts hold each of
     the phrases sampled from quotes, at most QUOTE_POSTINGS (the earliest) per phrase.
     """
 
+    foldable: np.ndarray
     band_keys: np.ndarray
     posting_hashes: np.ndarray
     posting_texts: np.ndarray
 
 
-def _shingle_pass(
-    compared: list[str], foldable: np.ndarray, wanted: np.ndarray, report: Progress
-) -> _Shingled:
-    """Shingle the foldable texts once, for both the band keys and the quote postings."""
-    band_keys = np.zeros((BANDS, len(foldable)), dtype=np.uint32)
-    found_hashes, found_texts = [], []
-    for first, hashes, owner in _shingle_chunks([compared[i] for i in foldable]):
-        report("shingles", first, len(foldable))
-        group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        band_keys[:, first + owner[group_starts]] = _band_keys(hashes, group_starts)
-        phrases, phrase_owner = _phrases(hashes, owner)
-        hit = _is_in(phrases, wanted)
-        chunk_hashes, chunk_texts = _smallest_per_group(  # a common phrase must not pile up
-            phrases[hit], foldable[first + phrase_owner[hit]], QUOTE_POSTINGS
+class _Shingler:
+    """Shingles the foldable texts as they are read, a chunk of CHUNK_CHARS at a time, for both
+    the band keys and the postings of ``phrases`` (the sorted phrase hashes quotes look up)."""
+
+    def __init__(self, capacity: int, phrases: np.ndarray) -> None:
+        # Zeroed lazily by the system: the columns never written (texts too short to fold,
+        # repeats) take no memory.
+        self._band_keys = np.zeros((BANDS, capacity), dtype=np.uint32)
+        self._phrases = phrases
+        self._text_ids = array("q")
+        self._pending: list[str] = []
+        self._pending_chars = 0
+        self._found_hashes: list[np.ndarray] = []
+        self._found_texts: list[np.ndarray] = []
+
+    def add(self, text_id: int, text: str) -> None:
+        self._text_ids.append(text_id)
+        self._pending.append(text)
+        self._pending_chars += len(text) + 1
+        if self._pending_chars >= CHUNK_CHARS:
+            self._shingle_pending()
+
+    def finish(self) -> _Shingled:
+        self._shingle_pending()
+        posting_hashes, posting_texts = _smallest_per_group(
+            _joined(self._found_hashes, np.uint64),
+            _joined(self._found_texts, np.int64),
+            QUOTE_POSTINGS,
         )
-        found_hashes.append(chunk_hashes)
-        found_texts.append(chunk_texts)
-    report("shingles", len(foldable), len(foldable))
-    posting_hashes, posting_texts = _smallest_per_group(
-        _joined(found_hashes, np.uint64), _joined(found_texts, np.int64), QUOTE_POSTINGS
-    )
-    return _Shingled(band_keys, posting_hashes, posting_texts)
+        foldable = np.array(self._text_ids, dtype=np.int64)
+        return _Shingled(
+            foldable, self._band_keys[:, : len(foldable)], posting_hashes, posting_texts
+        )
+
+    def _shingle_pending(self) -> None:
+        if not self._pending:
+            return
+        first = len(self._text_ids) - len(self._pending)
+        text_ids = np.array(self._text_ids[first:], dtype=np.int64)
+        hashes, owner = _shingles(self._pending)
+        self._pending, self._pending_chars = [], 0
+        group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        self._band_keys[:, first + owner[group_starts]] = _band_keys(hashes, group_starts)
+        phrases, phrase_owner = _phrases(hashes, owner)
+        hit = _is_in(phrases, self._phrases)
+        found_hashes, found_texts = _smallest_per_group(  # a common phrase must not pile up
+            phrases[hit], text_ids[phrase_owner[hit]], QUOTE_POSTINGS
+        )
+        self._found_hashes.append(found_hashes)
+        self._found_texts.append(found_texts)
 
 
-def _candidate_pairs(
-    compared: list[str],
-    foldable: np.ndarray,
-    band_keys: np.ndarray,
-    threshold: float,
-    report: Progress,
-) -> np.ndarray:
+def _candidate_pairs(texts: _DistinctTexts, threshold: float, report: Progress) -> np.ndarray:
     """Pairs of distinct texts (an ``(m, 2)`` array) worth verifying as near duplicates.
 
     Texts sharing a band key are likely to share most of their shingles.  Within a bucket,
     texts are sorted by length and each is paired with the next few (MAX_NEIGHBOURS) whose
     length still allows ``threshold``.
     """
-    lengths = np.fromiter((len(compared[i]) for i in foldable), dtype=np.int64, count=len(foldable))
+    foldable = texts.shingled.foldable
+    lengths = texts.lengths[foldable]
     bound = _length_ratio_bound(threshold)
     found = []
-    for band, keys in enumerate(band_keys):
+    for band, keys in enumerate(texts.shingled.band_keys):
         report("candidates", band, BANDS)
         by_key = np.argsort(keys)
         in_bucket = by_key[_repeats(keys[by_key])]  # most texts are alone in their bucket
@@ -364,8 +468,8 @@ def _candidate_pairs(
             found.append(np.stack((order[:-step][close], order[step:][close]), axis=1))
     report("candidates", BANDS, BANDS)
     pairs = np.sort(foldable[_joined(found, np.int64).reshape(-1, 2)], axis=1)
-    codes, _ = _counted(pairs[:, 0] * len(compared) + pairs[:, 1])  # pairs found twice
-    return np.stack(np.divmod(codes, len(compared)), axis=1)
+    codes, _ = _counted(pairs[:, 0] * texts.count + pairs[:, 1])  # pairs found twice
+    return np.stack(np.divmod(codes, texts.count), axis=1)
 
 
 def _band_keys(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
@@ -447,7 +551,7 @@ def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _near_duplicates(
-    compared: list[str], pairs: np.ndarray, threshold: float, report: Progress
+    texts: _DistinctTexts, pairs: np.ndarray, threshold: float, report: Progress
 ) -> Iterator[tuple[int, int]]:
     """The candidate pairs that are near duplicates: close in characters and in words.
 
@@ -460,9 +564,12 @@ def _near_duplicates(
     coding the thread, which is worse than a fold missed.
     """
     word_threshold = 2 * threshold - 100
-    for a, b in _verified(compared, compared, pairs, fuzz.ratio, threshold, "verify", report):
-        if fuzz.ratio(_words(compared[a]), _words(compared[b])) >= word_threshold:
-            yield a, b
+    # Normalised again once each: a text is in several pairs, often in different batches.
+    compared = texts.compared(np.unique(pairs).tolist())
+    for batch in _batches(pairs, "verify", report):
+        for a, b in _matching(batch, compared, compared, fuzz.ratio, threshold):
+            if fuzz.ratio(_words(compared[a]), _words(compared[b])) >= word_threshold:
+                yield a, b
 
 
 def _words(text: str) -> list[bytes]:
@@ -470,31 +577,33 @@ def _words(text: str) -> list[bytes]:
     return text.encode(errors="surrogatepass").translate(_PUNCTUATION_TO_SPACE).split()
 
 
-def _verified(
-    left: list[str],
-    right: list[str],
-    pairs: np.ndarray,
-    scorer: Callable[..., float],
-    threshold: float,
-    stage: str,
-    report: Progress,
-) -> Iterator[tuple[int, int]]:
-    """The pairs ``(a, b)`` with ``scorer(left[a], right[b]) >= threshold``, in order.
-
-    rapidfuzz scores a batch at a time on every core; progress is reported per batch.
-    """
+def _batches(pairs: np.ndarray, stage: str, report: Progress) -> Iterator[np.ndarray]:
+    """``pairs`` a VERIFY_BATCH at a time, with progress reported per batch."""
     for start in range(0, len(pairs), VERIFY_BATCH):
         report(stage, start, len(pairs))
-        batch = pairs[start : start + VERIFY_BATCH]
-        scores = process.cpdist(
-            [left[a] for a in batch[:, 0].tolist()],
-            [right[b] for b in batch[:, 1].tolist()],
-            scorer=scorer,
-            score_cutoff=threshold,
-            workers=-1,
-        )
-        yield from map(tuple, batch[scores >= threshold].tolist())
+        yield pairs[start : start + VERIFY_BATCH]
     report(stage, len(pairs), len(pairs))
+
+
+def _matching(
+    pairs: np.ndarray,
+    left: Mapping[int, str],
+    right: Mapping[int, str],
+    scorer: Callable[..., float],
+    threshold: float,
+) -> list[tuple[int, int]]:
+    """The pairs ``(a, b)`` with ``scorer(left[a], right[b]) >= threshold``, in order.
+
+    rapidfuzz scores the whole batch on every core.
+    """
+    scores = process.cpdist(
+        [left[a] for a in pairs[:, 0].tolist()],
+        [right[b] for b in pairs[:, 1].tolist()],
+        scorer=scorer,
+        score_cutoff=threshold,
+        workers=-1,
+    )
+    return list(map(tuple, pairs[scores >= threshold].tolist()))
 
 
 # --- 5: quotes ---------------------------------------------------------------------------------
@@ -515,27 +624,23 @@ class _QuoteSample:
 
     @classmethod
     def of(cls, texts: _DistinctTexts) -> _QuoteSample:
-        """Quote-replies are texts with words of their own and a quote that is not short."""
-        replies = [t for t, quote in enumerate(texts.quoted) if quote and not is_short(quote)]
-        chunks = [
-            (first, *_phrases(hashes, owner))
-            for first, hashes, owner in _shingle_chunks([texts.quoted[t] for t in replies])
-        ]
-        owner, hashes = _smallest_per_group(
-            _joined((first + owner for first, _, owner in chunks), np.int64),
-            _joined((hashes for _, hashes, _ in chunks), np.uint64),
-            QUOTE_SAMPLE,
-        )
+        replies = list(texts.reply_quotes)  # in increasing order: ids are given in order
+        owner, hashes = _quote_sample([texts.reply_quotes[t] for t in replies])
         return cls(np.asarray(replies, dtype=np.int64), hashes, owner)
 
 
+def _quote_sample(quotes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, hashes)``: each quote's QUOTE_SAMPLE smallest phrase hashes, by quote index."""
+    chunks = [(first, *_phrases(hashes, owner)) for first, hashes, owner in _shingle_chunks(quotes)]
+    return _smallest_per_group(
+        _joined((first + owner for first, _, owner in chunks), np.int64),
+        _joined((hashes for _, hashes, _ in chunks), np.uint64),
+        QUOTE_SAMPLE,
+    )
+
+
 def _quote_links(
-    records: Sequence[CommentRecord],
-    texts: _DistinctTexts,
-    quotes: _QuoteSample,
-    shingled: _Shingled,
-    threshold: float,
-    report: Progress,
+    records: Sequence[CommentRecord], texts: _DistinctTexts, threshold: float, report: Progress
 ) -> Iterator[tuple[int, int]]:
     """``(quoting, quoted)`` distinct text ids: each quote-reply and the earlier text it quotes.
 
@@ -545,7 +650,7 @@ def _quote_links(
     about as long as the quote or longer.
     """
     with_parent = []
-    for quoting in quotes.replies.tolist():
+    for quoting in texts.reply_quotes:
         first = texts.first_record[quoting]
         parent = _parent_record(records, texts, first)
         if parent is not None and parent < first and texts.of_record[parent] >= 0:
@@ -555,7 +660,7 @@ def _quote_links(
     for quoting, quoted in _quote_matches(texts, parent_pairs, threshold, report):
         matched.add(quoting)
         yield quoting, quoted
-    candidates = _quote_candidates(texts, quotes, shingled)
+    candidates = _quote_candidates(texts, _QuoteSample.of(texts))
     candidates = candidates[~np.isin(candidates[:, 0], list(matched))]
     for quoting, quoted in _quote_matches(texts, candidates, threshold, report):
         if quoting not in matched:  # candidates come best first: keep the first that matches
@@ -604,38 +709,32 @@ def _quote_matches(
     texts: _DistinctTexts, pairs: np.ndarray, threshold: float, report: Progress
 ) -> Iterator[tuple[int, int]]:
     """The ``(quoting, quoted)`` pairs whose quote is found in the quoted text."""
-    quote_lengths = np.fromiter((len(texts.quoted[t]) for t in pairs[:, 0]), dtype=np.float64)
-    text_lengths = np.fromiter((len(texts.compared[t]) for t in pairs[:, 1]), dtype=np.float64)
-    long_enough = text_lengths >= quote_lengths * threshold / 100
-    return _verified(
-        texts.quoted,
-        texts.compared,
-        pairs[long_enough],
-        fuzz.partial_ratio,
-        threshold,
-        "quotes",
-        report,
+    quotes = texts.reply_quotes
+    quote_lengths = np.fromiter(
+        (len(quotes[t]) for t in pairs[:, 0].tolist()), dtype=np.float64, count=len(pairs)
     )
+    long_enough = texts.lengths[pairs[:, 1]] >= quote_lengths * threshold / 100
+    for batch in _batches(pairs[long_enough], "quotes", report):
+        quoted = texts.compared(batch[:, 1].tolist())
+        yield from _matching(batch, quotes, quoted, fuzz.partial_ratio, threshold)
 
 
-def _quote_candidates(
-    texts: _DistinctTexts, quotes: _QuoteSample, shingled: _Shingled
-) -> np.ndarray:
+def _quote_candidates(texts: _DistinctTexts, quotes: _QuoteSample) -> np.ndarray:
     """``(quoting, source)`` pairs: for each quote-reply, the earlier texts worth verifying.
 
     Each sampled quote phrase is joined with the texts posted under it; the QUOTE_CANDIDATES
     earlier texts sharing most sampled phrases with the quote come first, best first.
     """
-    postings = shingled.posting_hashes
+    postings = texts.shingled.posting_hashes
     lo = np.searchsorted(postings, quotes.hashes, side="left")
     hits = np.searchsorted(postings, quotes.hashes, side="right") - lo
     quoting = quotes.replies[np.repeat(quotes.owner, hits)]
     within = np.arange(hits.sum()) - np.repeat(np.cumsum(hits) - hits, hits)
-    source = shingled.posting_texts[np.repeat(lo, hits) + within]
+    source = texts.shingled.posting_texts[np.repeat(lo, hits) + within]
     first_record = np.asarray(texts.first_record, dtype=np.int64)
     earlier = first_record[source] < first_record[quoting]
-    pair_codes, shared = _counted(quoting[earlier] * len(texts.compared) + source[earlier])
-    quoting, source = np.divmod(pair_codes, len(texts.compared))
+    pair_codes, shared = _counted(quoting[earlier] * texts.count + source[earlier])
+    quoting, source = np.divmod(pair_codes, texts.count)
     order = np.lexsort((source, -shared, quoting))
     quoting, source = quoting[order], source[order]
     best = _rank_in_group(quoting) < QUOTE_CANDIDATES

@@ -42,6 +42,9 @@ _NOT_ASCII_PUNCTUATION = re.compile("[" + "".join(_TO_ASCII) + "]")
 
 # A quoted line: optional spaces, then one or more ">" markers (nested quotes, "> >" too).
 _QUOTE_MARKER = re.compile(r"^\s*(?:>\s*)+")
+# The characters that normalise to a ">" (NFKC turns the small and the fullwidth form into
+# it): a text with none of them has no quote, and is known so without being normalised.
+GREATER_THAN_FORMS = (">", "\ufe65", "\uff1e")
 
 
 class Normalised(NamedTuple):
@@ -73,6 +76,11 @@ def normalise(text: str) -> Normalised:
         else:
             own_lines.append(line)
     return Normalised(_collapse(" ".join(own_lines)), _collapse(" ".join(quoted_lines)))
+
+
+def may_quote(text: str) -> bool:
+    """Whether ``text`` may have quoted lines: cheap, and never False for one that has."""
+    return any(form in text for form in GREATER_THAN_FORMS)
 
 
 def _collapse(text: str) -> str:

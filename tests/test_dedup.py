@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 from rapidfuzz import fuzz
 
+import store.dedup
 from store.dedup import Folding, fold
-from store.normalize import Normalised, normalise
+from store.normalize import GREATER_THAN_FORMS, Normalised, may_quote, normalise
 from store.records import CommentRecord
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "000_661a8b21aa12c001.txt"
@@ -38,6 +41,21 @@ def clusters(folding: Folding) -> list[list[int]]:
 def test_normalise_folds_case_width_typography_and_invisible_characters() -> None:
     text = "It\u2019s \u201cFINE\u201d \u2014 really\u2026\u200b  Ｆｕｌｌwidth\u00ad\n\tok\u202e!"
     assert normalise(text) == Normalised('it\'s "fine" - really... fullwidth ok!', "")
+
+
+def test_every_character_that_normalises_to_a_quote_marker_is_known_ahead() -> None:
+    """Folding finds the quotes before normalising (store.dedup._QuotesAhead): a character
+    that becomes ">" and is not in GREATER_THAN_FORMS would hide a quote from it."""
+    becomes_marker = {
+        character
+        for character in map(chr, range(sys.maxunicode + 1))
+        if ">" in unicodedata.normalize("NFKC", character).casefold()
+    }
+    assert becomes_marker == set(GREATER_THAN_FORMS)
+    for form in GREATER_THAN_FORMS:
+        text = f"{form} what was said before, word for word\nmy answer"
+        assert may_quote(text) and normalise(text).quoted == "what was said before, word for word"
+    assert not may_quote("no quote here, only 2 < 3")
 
 
 def test_normalise_sets_quoted_lines_apart() -> None:
@@ -261,6 +279,23 @@ def test_a_quote_reply_without_a_parent_finds_the_comment_it_quotes() -> None:
     assert folding.quotes == [(2, 1)]
 
 
+def test_a_quote_in_a_fullwidth_marker_is_found_too() -> None:
+    quoting = "\uff1e you need copies, and these systems do not keep a database\nNot how it works."
+    assert fold(records(LONG, quoting)).quotes == [(1, 0)]
+
+
+def test_texts_whose_hashes_collide_are_still_told_apart(monkeypatch) -> None:
+    """Exact repeats are found by the hash of their normalised text; a collision must not
+    fold two different texts."""
+    texts = [LONG, LONG.upper(), "Another comment, different words, long enough.", LONG + " ok"]
+    unchanged = fold(records(*texts))
+    monkeypatch.setattr(store.dedup, "hash", lambda text: 0, raising=False)
+    collided = fold(records(*texts, "ANOTHER comment, different words, long enough."))
+    assert collided.canonical == [*unchanged.canonical, 2]
+    assert collided.folded == [*unchanged.folded, "exact"]
+    assert unchanged.canonical == [0, 0, 2, 0] and unchanged.folded == [None, "exact", None, "near"]
+
+
 def test_a_quote_of_a_comment_that_came_later_is_not_linked() -> None:
     quoting = "> you need copies, and these systems do not keep a database\nNot how it works."
     assert fold(records(quoting, LONG)).quotes == []
@@ -305,7 +340,7 @@ def test_progress_is_reported_by_stage_and_can_cancel() -> None:
     calls: list[tuple[str, int, int]] = []
     fold(records(*(f"{LONG} number {i}" for i in range(500))), progress=lambda *a: calls.append(a))
     stages = [stage for stage, _, _ in calls]
-    assert {"normalise", "shingles", "candidates", "verify"} <= set(stages)
+    assert {"normalise", "candidates", "verify"} <= set(stages)
     assert len(calls) < 100  # now and then, not per record
 
     class Cancelled(Exception):
