@@ -12,7 +12,7 @@ import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -397,7 +397,16 @@ def _write_thread(
     canonicals = [i for i, canonical in enumerate(folding.canonical) if canonical == i]
     first_cluster_id = _next_id(db, "clusters")
     first_comment_id = _next_id(db, "comments")
-    cluster_id_of = {index: first_cluster_id + n for n, index in enumerate(canonicals)}
+    # Each record's cluster id, by record index (a record comes after its canonical one): a
+    # list, where a dict of a million canonical records would take 100 MB more.
+    cluster_id_of: list[int] = []
+    next_cluster_id = first_cluster_id
+    for i, canonical in enumerate(folding.canonical):
+        if canonical == i:
+            cluster_id_of.append(next_cluster_id)
+            next_cluster_id += 1
+        else:
+            cluster_id_of.append(cluster_id_of[canonical])
     # Each cluster's size and how its repeats folded, by its canonical record: a count, and
     # a set only for the few clusters that have repeats (not a list of members for each).
     size = [0] * len(records)
@@ -458,6 +467,7 @@ def _write_thread(
             prepared,
             first_comment_id,
             cluster_rows(),
+            len(canonicals),
             cluster_id_of,
             parent_index,
             progress,
@@ -483,12 +493,13 @@ def _write_rows(
     prepared: PreparedImport,
     first_comment_id: int,
     cluster_rows: Iterator[tuple],
-    cluster_id_of: dict[int, int],
+    clusters: int,
+    cluster_id_of: list[int],
     parent_index: Callable[[int], int | None],
     progress: Progress | None,
 ) -> None:
-    """The thread's clusters (one row each of ``cluster_id_of``), comments and structural
-    links, in that order."""
+    """The thread's ``clusters`` (``cluster_rows``), comments and structural links, in that
+    order; ``cluster_id_of`` is each record's cluster id."""
     records = prepared.parsed.records
     folding = prepared.folding
     db.executemany(
@@ -498,7 +509,7 @@ def _write_rows(
         cluster_rows,
     )
     if progress:
-        progress("store", len(cluster_id_of), len(records) + len(cluster_id_of))
+        progress("store", clusters, len(records) + clusters)
     db.executemany(
         "INSERT INTO comments (id, thread_id, cluster_id, position, platform_id, "
         "parent_platform_id, author, created_at, text, is_tombstone, folded) "
@@ -549,30 +560,34 @@ def write_structural_links(
     db: sqlite3.Connection,
     records: list[CommentRecord],
     folding: Folding,
-    cluster_id_of: dict[int, int],
+    cluster_id_of: Mapping[int, int] | Sequence[int],
     parent_index: Callable[[int], int | None],
 ) -> None:
     """``replies_to`` from the thread's tree and ``quotes`` from quote detection.
 
     One already stored is left as it is: an update of a thread (store.rescrape) can fold a
-    new reply into a comment whose reply link is there.
+    new reply into a comment whose reply link is there; and the repeats of a link (each of a
+    cluster's occurrences replies to the same parent) are left out by the same unique index,
+    rather than by a set of a million links held in memory.
     """
     created_at = now()
-    links: dict[tuple[int, int, str], None] = {}
-    for i in range(len(records)):
-        parent = parent_index(i)
-        if parent is None:
-            continue
-        source = cluster_id_of[folding.canonical[i]]
-        target = cluster_id_of[folding.canonical[parent]]
-        if source != target:
-            links[(source, target, "replies_to")] = None
-    for quoting, quoted in folding.quotes:
-        links[(cluster_id_of[quoting], cluster_id_of[quoted], "quotes")] = None
+
+    def links() -> Iterator[tuple[int, int, str, str]]:
+        for i in range(len(records)):
+            parent = parent_index(i)
+            if parent is None:
+                continue
+            source = cluster_id_of[folding.canonical[i]]
+            target = cluster_id_of[folding.canonical[parent]]
+            if source != target:
+                yield source, target, "replies_to", created_at
+        for quoting, quoted in folding.quotes:
+            yield cluster_id_of[quoting], cluster_id_of[quoted], "quotes", created_at
+
     db.executemany(
         "INSERT OR IGNORE INTO links (source_cluster, target_cluster, kind, annotator, "
         "created_at) VALUES (?, ?, ?, NULL, ?)",
-        ((source, target, kind, created_at) for source, target, kind in links),
+        links(),
     )
 
 
