@@ -14,8 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from store.codebook import (
     Tag,
@@ -40,8 +39,7 @@ UnitNamer = Callable[[int, Span | None], str]
 """Names a comment (by id), or a span of it, as the reader shows it: ``#4``, ``#4.2``."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One journal entry: what was done, by whom, with what it needs to be undone."""
 
     id: int
@@ -370,7 +368,7 @@ def _change_tag(
         db.execute(f"UPDATE tags SET {column} = ? WHERE id = ?", (value, tag.id))
         payload = {"tag": tag.id, "name": tag.name, "before": before, "after": value}
         _journal(db, annotator, action, payload)
-    return replace(tag, **{column: value})
+    return tag._replace(**{column: value})
 
 
 def undo(db: sqlite3.Connection, annotator: str) -> Event | None:

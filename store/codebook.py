@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from store.errors import ThreadmarkError
 from store.seeds import seeds_dir
@@ -17,8 +17,7 @@ NEW_TAG_COLORS = ("#58a6ff", "#56d364", "#ffa657", "#bc8cff", "#39c5cf", "#ff7b7
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(NamedTuple):
     id: int
     name: str
     hotkey: str | None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from store.codebook import Tag
 from store.queries import SNIPPET_CHARS
@@ -16,8 +17,7 @@ REPLIES_SHOWN = 30
 SAME_TEXT_SHOWN = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     position: int
     platform_id: str | None
     author: str | None
@@ -25,8 +25,7 @@ class Occurrence:
     folded: str | None  # None for the canonical occurrence, else identity / exact / near
 
 
-@dataclass(frozen=True, slots=True)
-class CommentRef:
+class CommentRef(NamedTuple):
     """Another comment as the pane names it: its id, its number in the thread, its opening."""
 
     id: int
@@ -35,8 +34,7 @@ class CommentRef:
     author: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class LinkedComment:
+class LinkedComment(NamedTuple):
     """A link seen from one end: its kind, and the comment at the other end.
 
     Either end may be a segment: ``span`` is this comment's, ``other_span`` the other's, each
@@ -52,8 +50,7 @@ class LinkedComment:
     other_words: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class SegmentDetail:
+class SegmentDetail(NamedTuple):
     """A range of the comment that this annotator tagged or noted.
 
     ``coded_words`` are the words it covered when it was coded, when a newer scrape has
@@ -94,8 +91,7 @@ class CommentDetail:
     """Other annotators' tags on it and its segments, when asked for (blind coding hides them)."""
 
 
-@dataclass(frozen=True, slots=True)
-class OthersTag:
+class OthersTag(NamedTuple):
     """A tag other annotators applied: to the whole comment (``span`` None) or a segment."""
 
     tag: Tag

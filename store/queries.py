@@ -17,23 +17,21 @@ from __future__ import annotations
 import re
 import sqlite3
 from array import array
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from store.sql import CODEBOOK_ORDER, HUMAN_KINDS
 
 SNIPPET_CHARS = 400
 
 
-@dataclass(frozen=True, slots=True)
-class Thread:
+class Thread(NamedTuple):
     id: int
     title: str
     source: str
     format: str
 
 
-@dataclass(frozen=True, slots=True)
-class RowFilter:
+class RowFilter(NamedTuple):
     """Which of a thread's comments a view shows.  The default shows them all."""
 
     hide_tombstones: bool = False
@@ -48,8 +46,7 @@ class RowFilter:
         return self == RowFilter()
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """What a list row shows of one unique comment, for one annotator."""
 
     id: int
@@ -92,8 +89,7 @@ def thread_of(db: sqlite3.Connection, cluster_id: int) -> int | None:
     return row[0] if row else None
 
 
-@dataclass(frozen=True, slots=True)
-class ThreadSize:
+class ThreadSize(NamedTuple):
     """The three counts of a thread, which the reader must tell apart for its user.
 
     ``rows``: unique comments, the list's rows (``comments`` that can be annotated plus
@@ -336,8 +332,7 @@ FIRST_RANGE = 4096
 RANGE_GROWTH = 8
 
 
-@dataclass(frozen=True, slots=True)
-class FirstMatches:
+class FirstMatches(NamedTuple):
     """The start of a filter's matches: ``ids`` in thread order, from ``keep`` if it passes.
 
     ``complete``: these are all the matches (they start at the thread's first and are fewer
@@ -453,8 +448,7 @@ def _filter_sql(
     return " AND ".join(clauses), args
 
 
-@dataclass(frozen=True, slots=True)
-class FilterCounts:
+class FilterCounts(NamedTuple):
     """How many of a thread's rows each filter of the filter menu would show."""
 
     rows: int

@@ -12,14 +12,13 @@ or link on it removes it too, so every segment in the database is one people mad
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from store.errors import ThreadmarkError
 from store.sentences import Span, sentence_number, sentences_of
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(NamedTuple):
     """What a tag, a note or an end of a link is on: a comment, or a segment of it."""
 
     cluster_id: int

@@ -15,9 +15,8 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from textual.message import Message
 from textual.message_pump import MessagePump
@@ -31,8 +30,7 @@ WAITING_NOTICE_MS = 1000
 _STOP = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):
     change: Change
     done: Callable[[Any], None]
     failed: Callable[[Exception], None]

@@ -6,8 +6,6 @@ them (:meth:`FilterPicker.show_counts`), a quarter second at a million comments.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -20,9 +18,9 @@ from tui.screens.picker import Picker
 # id: (label, the filter it makes from the current one, its count in FilterCounts)
 FIXED = {
     "all": ("everything", lambda f: RowFilter(hide_tombstones=f.hide_tombstones), "rows"),
-    "untagged": ("untagged", lambda f: replace(f, untagged=True, tag_id=None), "untagged"),
-    "links": ("has links", lambda f: replace(f, has_links=True), "has_links"),
-    "note": ("has a note", lambda f: replace(f, has_note=True), "has_note"),
+    "untagged": ("untagged", lambda f: f._replace(untagged=True, tag_id=None), "untagged"),
+    "links": ("has links", lambda f: f._replace(has_links=True), "has_links"),
+    "note": ("has a note", lambda f: f._replace(has_note=True), "has_note"),
 }
 
 
@@ -32,7 +30,7 @@ class FilterPicker(Picker[RowFilter]):
     def __init__(
         self, tags: list[Tag], current: RowFilter, counts: FilterCounts | None = None
     ) -> None:
-        narrowed = replace(current, hide_tombstones=False) != RowFilter()
+        narrowed = current._replace(hide_tombstones=False) != RowFilter()
         title = (
             "Show (within what is shown now; counts are the whole thread's)" if narrowed else "Show"
         )
@@ -83,5 +81,5 @@ class FilterPicker(Picker[RowFilter]):
         if option_id is None:
             return None
         if option_id.startswith("tag:"):
-            return replace(self.current, tag_id=int(option_id[4:]), untagged=False)
+            return self.current._replace(tag_id=int(option_id[4:]), untagged=False)
         return FIXED[option_id][1](self.current)

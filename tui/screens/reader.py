@@ -12,7 +12,6 @@ import time
 from array import array
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TypeVar
 
 from textual import on, work
@@ -727,7 +726,7 @@ class ReaderScreen(Screen):
             SearchPrompt(self.row_filter.search or ""),
             lambda query: (
                 query is not None
-                and self.apply_filter(replace(self.row_filter, search=query or None))
+                and self.apply_filter(self.row_filter._replace(search=query or None))
             ),
         )
 
@@ -770,7 +769,7 @@ class ReaderScreen(Screen):
 
     def action_toggle_tombstones(self) -> None:
         hide = not self.row_filter.hide_tombstones
-        self.apply_filter(replace(self.row_filter, hide_tombstones=hide))
+        self.apply_filter(self.row_filter._replace(hide_tombstones=hide))
         self.say("Deleted comments hidden." if hide else "Deleted comments shown.")
 
     def action_undo(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.color import Color
 from rich.console import Console
@@ -30,16 +30,14 @@ TEXT_SHOWN = 20_000  # characters of a huge comment drawn in the pane
 CHANGED_MARK = "!"  # before a segment's chips: a newer scrape changed its words since coded
 
 
-@dataclass(frozen=True, slots=True)
-class BodyStyles:
+class BodyStyles(NamedTuple):
     match: Style
     selection: Style
     chip_foreground: Color | None
     ansi: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Body:
+class Body(NamedTuple):
     """The drawn text, and where the selection starts in it (for scrolling it into view)."""
 
     text: Text

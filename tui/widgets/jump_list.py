@@ -7,7 +7,7 @@ annotator made.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.binding import Binding
@@ -27,8 +27,7 @@ LINK_WORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class MadeLink:
+class MadeLink(NamedTuple):
     """A link this annotator made, as :func:`store.annotate.remove_link` names it."""
 
     source: int
@@ -38,8 +37,7 @@ class MadeLink:
     target_span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class JumpTarget:
+class JumpTarget(NamedTuple):
     """A row of the jump list: what the other comment is to this one, and which it is.
 
     ``label`` names this end when it is a segment ("#5.1"), ``other_label`` the other end
