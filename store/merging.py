@@ -110,7 +110,16 @@ def document_from_export(data: dict[str, Any], name: str) -> Document:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise ThreadmarkError(f"{name}: {key!r} is not a list of objects")
         lists[key] = value
+    # The export lists links by source comment; they are restored in the order they were
+    # made, as a merge of the database itself would, so undo takes back the latest first.
+    lists["links"] = sorted(lists["links"], key=_made_at)
     return Document(**lists)
+
+
+def _made_at(link: dict[str, Any]) -> str:
+    """A link's creation time, for ordering (a malformed one is refused later, by the merge)."""
+    created_at = link.get("created_at")
+    return created_at if isinstance(created_at, str) else ""
 
 
 def document_from_database(other: sqlite3.Connection) -> Document:

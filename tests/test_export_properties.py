@@ -230,7 +230,7 @@ def test_the_json_sqlite_spells_out_is_what_python_writes(comments, marks):
             comment_lines
         )
         assert [line.removesuffix(",") for line in lines[links_at + 1 : -2]] == [
-            encoded(link) for link in link_rows(db, None)
+            encoded(link) for link in link_rows(db, None, by_source=True)
         ]
 
 

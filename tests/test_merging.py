@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -88,10 +89,16 @@ def test_a_json_export_restores_into_a_new_database_as_the_same_document(call_cl
 
 def test_a_restored_change_is_undone_like_any_other(call_cli, coded, tmp_path):
     backup, restored = tmp_path / "backup.json", tmp_path / "restored.db"
+    with closing(sqlite3.connect(coded)) as db, db:  # made a minute apart, not a millisecond
+        db.execute(
+            "UPDATE links SET created_at = '2031-01-01T00:01:00.000Z' WHERE kind = 'supports'"
+        )
     call_cli("export", "--db", coded, "--format", "json", "-o", backup)
+    exported = json.loads(backup.read_text("utf-8"))["links"]
+    assert [link["kind"] for link in exported if link["annotator"]] == ["supports", "rebuts"]
     call_cli("import", backup, "--db", restored)
     db = open_database(restored)
-    event = undo(db, "alice")  # her last change, as the export ordered it: a link
+    event = undo(db, "alice")  # her last change, as she made it (not as listed): a link
     assert (event.action, event.payload["kind"]) == ("link", "supports")
     assert db.execute("SELECT count(*) FROM links WHERE kind = 'supports'").fetchone()[0] == 0
     db.close()

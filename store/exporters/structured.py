@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from itertools import chain, groupby
 from operator import itemgetter
@@ -101,19 +102,23 @@ NOTHING_CARRIED = '],"tags":[],"annotations":[],"note":null,"notes":[],"links":[
 
 
 def link_texts(
-    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions, *, by_source: bool
+    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions
 ) -> Iterator[tuple[int, str]]:
-    """``(source id, the link as JSON)`` for each link of ``link_rows``, in its order."""
-    for row in link_cursor(db, thread_id, options, by_source=by_source, as_json=True):
+    """``(source id, the link as JSON)`` for each link of ``link_rows`` by source."""
+    for row in link_cursor(db, thread_id, options, by_source=True, as_json=True):
         yield row[0], row[14] if row[14] is not None else _dumps(link_dict(row))
 
 
 def comment_texts(
-    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions
+    db: sqlite3.Connection,
+    thread_id: int | None,
+    options: ExportOptions,
+    links_copy: TextIO | None = None,
 ) -> Iterator[str]:
-    """Each unique comment as JSON (``comment_object``), in thread order."""
+    """Each unique comment as JSON (``comment_object``), in thread order; each of their links
+    also goes to ``links_copy``, when given, a line each, so the links are read only once."""
     carried = Carried(db, thread_id, options)
-    links = ByComment(link_texts(db, thread_id, options, by_source=True))
+    links = ByComment(link_texts(db, thread_id, options))
     rows = db.execute(
         f"SELECT c.id, c.seq, c.text, {COMMENT_HEAD}, "
         f"CASE WHEN o.id IS NOT NULL THEN {OCCURRENCE} END "
@@ -127,7 +132,10 @@ def comment_texts(
         _, number, text, head, first = group[0]
         # None: a comment whose occurrences are gone (it keeps its place, with none)
         occurrences = "" if first is None else ",".join([row[4] for row in group])
-        links_json = ",".join(links.take(cluster_id))
+        taken = links.take(cluster_id)
+        links_json = ",".join(taken)
+        if links_copy is not None and taken:
+            links_copy.write("\n".join(taken) + "\n")
         if carried.nothing_on(cluster_id):
             yield f'{head}{occurrences}{NOTHING_CARRIED}{links_json}],"segments":[]}}'
             continue
@@ -164,19 +172,31 @@ def _items(values: Iterator[str]) -> Iterator[str]:
 def write_json(
     db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
 ) -> None:
-    """One object: ``threads``, ``tags``, ``comments`` and ``links``."""
+    """One object: ``threads``, ``tags``, ``comments`` and ``links``.
+
+    ``links`` are the comments' links again, in the same order (by source comment, then
+    oldest first): copied to a temporary file as the comments are written and read back from
+    it, rather than asked of SQLite a second time (a third of the export at a million)."""
     head = f'{{"threads":{_dumps(thread_rows(db, thread_id))},\n"tags":{_dumps(tag_rows(db))}'
-    links = (text for _, text in link_texts(db, thread_id, options, by_source=False))
-    _write_all(
-        out,
-        chain(
-            [head + ',\n"comments":['],
-            _items(comment_texts(db, thread_id, options)),
-            ['\n],\n"links":['],
-            _items(links),
-            ["\n]}\n"],
-        ),
-    )
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n") as links_copy:
+        _write_all(
+            out,
+            chain(
+                [head + ',\n"comments":['],
+                _items(comment_texts(db, thread_id, options, links_copy)),
+                ['\n],\n"links":['],
+                _items(_lines_from_start(links_copy)),
+                ["\n]}\n"],
+            ),
+        )
+
+
+def _lines_from_start(file: TextIO) -> Iterator[str]:
+    """The lines written to ``file`` so far, without their line ends, once asked for the first
+    (by then the comments are all written)."""
+    file.seek(0)
+    for line in file:
+        yield line[:-1]
 
 
 def write_jsonl(
