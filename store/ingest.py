@@ -270,7 +270,8 @@ def database_for_import(path: Path) -> Iterator[sqlite3.Connection]:
             # where WAL writes it to the log and again at the checkpoint (a third off a 1M
             # import's write).  It is in WAL, as every database is, before it is put in place.
             db.execute("PRAGMA journal_mode = DELETE")
-            yield db
+            with _loaded_in_bulk(db):
+                yield db
             db.execute("PRAGMA journal_mode = WAL")
         finally:
             db.close()  # the last connection: SQLite checkpoints and removes -wal and -shm
@@ -278,6 +279,38 @@ def database_for_import(path: Path) -> Iterator[sqlite3.Connection]:
     finally:
         for leftover in (partial, *(Path(f"{partial}{suffix}") for suffix in SIDE_SUFFIXES)):
             leftover.unlink(missing_ok=True)
+
+
+@contextmanager
+def _loaded_in_bulk(db: sqlite3.Connection) -> Iterator[None]:
+    """A new database's rows written with no key checks and no secondary indexes on the bulk
+    tables, the indexes then built once over the rows and every key checked in one pass.
+
+    Only for a database no one else can see yet: with keys off, a delete would cascade
+    nowhere (an import deletes nothing).  Checking a deferred key row by row costs a lookup
+    per row, and so does each index: together a tenth to a fifth of a 100k import's write.
+    A dangling key fails the import as a deferred one would at commit, and the file is not
+    put in place.
+    """
+    indexes = db.execute(
+        "SELECT m.name, m.sql FROM sqlite_master AS m "
+        "WHERE m.type = 'index' AND m.sql IS NOT NULL "
+        "AND m.tbl_name IN ('clusters', 'comments', 'links') "
+        "AND NOT (SELECT i.[unique] FROM pragma_index_list(m.tbl_name) AS i "
+        "WHERE i.name = m.name)"  # a unique index is a constraint the rows are written under
+    ).fetchall()
+    db.execute("PRAGMA foreign_keys = OFF")
+    for name, _ in indexes:
+        db.execute(f"DROP INDEX {name}")
+    yield
+    with write(db):
+        for _, sql in indexes:
+            db.execute(sql)
+    dangling = db.execute("PRAGMA foreign_key_check").fetchone()
+    if dangling is not None:
+        table, rowid, parent, _ = dangling
+        raise ThreadmarkError(f"{table} row {rowid} refers to a {parent} row that is not there")
+    db.execute("PRAGMA foreign_keys = ON")
 
 
 def _no_database_yet(path: Path) -> bool:
