@@ -310,7 +310,6 @@ def _loaded_in_bulk(db: sqlite3.Connection) -> Iterator[None]:
     if dangling is not None:
         table, rowid, parent, _ = dangling
         raise ThreadmarkError(f"{table} row {rowid} refers to a {parent} row that is not there")
-    db.execute("PRAGMA foreign_keys = ON")
 
 
 def _no_database_yet(path: Path) -> bool:
