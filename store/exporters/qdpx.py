@@ -31,8 +31,9 @@ LF, which is how any XML parser would read them.
 Streaming.  The comment walk writes each ``Sources`` file into the zip as it goes, and the
 XML of sources, notes and links into three temporary files; ``project.qde`` is then written
 as one entry: its head (users and codebook, known only once the walk is done), those three
-parts, its tail.  The zip is written as to a pipe whatever ``out`` is (sizes after each entry,
-never seeking back), so a file and a pipe get the same bytes.
+parts, its tail.  The zip is written by ``store.ziparchive``, which holds nothing per entry
+(zipfile would hold 400 MB at a million comments) and never seeks, so a file and a pipe get
+the same bytes.
 
 Stable.  Every GUID is a UUID 5 of what the thing is (the comment's id, the range, the tag's
 name, the annotator), every zip entry has a fixed time and permissions, entries come in walk
@@ -50,7 +51,6 @@ import sqlite3
 import tempfile
 import unicodedata
 import uuid
-import zipfile
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
@@ -70,18 +70,13 @@ from store.exporters.comments import (
     thread_rows,
 )
 from store.exporters.options import ExportOptions
+from store.ziparchive import ZipStream
 
 NAMESPACE = "urn:QDA-XML:project:1.0"
 SOURCES = "Sources"
 PROJECT_FILE = "project.qde"
 # Every GUID is uuid5 in this namespace (made once, at random) of a JSON list naming the thing.
 GUIDS = uuid.UUID("5f0e8f8c-3a57-4a7e-9d0b-6c1f3b2a9e41")
-ENTRY_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can hold
-# How big the sources', notes' and links' XML may grow before project.qde is written as a
-# zip64 entry (zipfile refuses to write more than 2 GiB into a plain one); its head and tail,
-# the users and the codebook, are small next to this.
-ZIP64_FROM = 2**30
-
 # Comment facts as source Variables: name, type (the xsd's), description.  Only the few that
 # analyses group or sort by: every value is three elements in every source.
 VARIABLES = (
@@ -663,43 +658,6 @@ def write_tail(xml: Xml, threads: list[dict[str, Any]]) -> None:
     xml.end("Project")
 
 
-class AsPipe:
-    """``out`` as zipfile sees a pipe: with no ``tell`` or ``seek`` it writes each entry's
-    sizes after the entry instead of seeking back, so a file and a pipe get the same bytes."""
-
-    BLOCK = 1 << 18  # zipfile writes a few small pieces per entry: they go to ``out`` in blocks
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self._block = bytearray()
-
-    def write(self, data: bytes) -> int:
-        self._block += data
-        if len(self._block) >= self.BLOCK:
-            self._out.write(bytes(self._block))
-            self._block.clear()
-        return len(data)
-
-    def flush(self) -> None:
-        if self._block:
-            self._out.write(bytes(self._block))
-            self._block.clear()
-        flush = getattr(self._out, "flush", None)  # the export dialog's counter has none
-        if flush is not None:
-            flush()
-
-
-def zip_entry(name: str) -> zipfile.ZipInfo:
-    """An entry with the same time and permissions wherever and whenever it is written."""
-    folder = name.endswith("/")
-    entry = zipfile.ZipInfo(name, ENTRY_TIME)
-    entry.create_system = 3  # Unix, so the permissions are read as Unix ones everywhere
-    entry.external_attr = (0o40755 << 16) | 0x10 if folder else 0o100644 << 16
-    entry.compress_type = zipfile.ZIP_STORED if folder else zipfile.ZIP_DEFLATED
-    entry.CRC = 0  # a folder's; a file's is computed as it is written
-    return entry
-
-
 def write_qdpx(
     db: sqlite3.Connection, out: BinaryIO, thread_id: int | None, options: ExportOptions
 ) -> None:
@@ -709,7 +667,7 @@ def write_qdpx(
     linked = linked_segments(db, thread_id, options)
     users: set[str] = set()
     with ExitStack() as stack:
-        archive = stack.enter_context(zipfile.ZipFile(AsPipe(out), "w"))
+        archive = stack.enter_context(ZipStream(out))
         # project.qde's sections that grow with the thread, each kept in a temporary file
         # until the walk is done and the head (users, codebook) can be written before them.
         parts = {
@@ -717,7 +675,7 @@ def write_qdpx(
             for element in ("Sources", "Notes", "Links")
         }
         sources, notes, links = (Xml(part) for part in parts.values())
-        archive.mkdir(zip_entry(f"{SOURCES}/"))
+        archive.folder(f"{SOURCES}/")
         for comment in export_comments(db, thread_id, options):
             positions = Positions(comment.text)
             number = f"{comment.number:04}"
@@ -725,7 +683,7 @@ def write_qdpx(
                 f"{comment.thread}-{number}" if len(threads) > 1 else number, comment.author
             )
             source = source_guid(comment.id)
-            archive.writestr(zip_entry(f"{SOURCES}/{source}.txt"), file_text(comment.text))
+            archive.write(f"{SOURCES}/{source}.txt", file_text(comment.text))
             selections = selections_of(comment, linked)
             comment_notes = notes_of(comment, positions)
             write_source(sources, comment, source, name, positions, selections, comment_notes)
@@ -737,8 +695,7 @@ def write_qdpx(
             users |= {note.annotator for note in comment_notes}
         for writer in (sources, notes, links):
             writer.flush()
-        size = sum(part.tell() for part in parts.values())
-        with archive.open(zip_entry(PROJECT_FILE), "w", force_zip64=size > ZIP64_FROM) as qde:
+        with archive.open(PROJECT_FILE) as qde:
             xml = Xml(qde)
             write_head(xml, threads, users, tags)
             for element, part in parts.items():
