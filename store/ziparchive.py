@@ -143,7 +143,8 @@ class ZipStream:
     ) -> None:
         """The local header of an entry whose data comes next, and its central record."""
         encoded = name.encode("utf-8")
-        flags = 0 if name.isascii() else UTF8_NAME
+        # The fields both records give alike, after the versions.
+        shared = (0 if name.isascii() else UTF8_NAME, method, _DOS_TIME, _DOS_DATE, crc)
         offset = self._offset
         wide = [value for value in (size, packed, offset) if value > ZIP64_LIMIT]
         extra = struct.pack(f"<2H{len(wide)}Q", 1, 8 * len(wide), *wide) if wide else b""
@@ -153,11 +154,7 @@ class ZipStream:
                 b"PK\x01\x02",
                 UNIX << 8 | version,
                 version,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
+                *shared,
                 _narrow(packed),
                 _narrow(size),
                 len(encoded),
@@ -180,11 +177,7 @@ class ZipStream:
             _LOCAL_HEADER.pack(
                 b"PK\x03\x04",
                 version,
-                flags,
-                method,
-                _DOS_TIME,
-                _DOS_DATE,
-                crc,
+                *shared,
                 0xFFFFFFFF if big else packed,
                 0xFFFFFFFF if big else size,
                 len(encoded),
