@@ -227,7 +227,7 @@ def _refuse_read_only(path: Path, file: Path) -> None:
     SQLite would open a read-only file for reading without a word, leave -wal and -shm files
     behind, and fail only at the first write.
     """
-    if file.exists() and not os.access(file, os.W_OK):
+    if _unwritable(file):
         raise ReadOnlyDatabase(f"{path} is read-only: threadmark cannot write to it")
     if not os.access(file.parent, os.W_OK | os.X_OK):
         raise ReadOnlyDatabase(
@@ -235,8 +235,15 @@ def _refuse_read_only(path: Path, file: Path) -> None:
             f"files it keeps beside the database in {file.parent}"
         )
     for side in _side_files(file):
-        if side.exists() and not os.access(side, os.W_OK):
+        if _unwritable(side):
             raise ReadOnlyDatabase(f"{side} is read-only: threadmark cannot write to it")
+
+
+def _unwritable(file: Path) -> bool:
+    """A file that is there and cannot be written.  ``os.access`` fails for a file that is not
+    there, and another process's -wal, -shm or -journal can go (its connection closing) between
+    any two looks: one that was there and is gone is no obstacle."""
+    return not os.access(file, os.W_OK) and file.exists()
 
 
 def _connect(file: Path, *, create: bool, read_only: bool) -> sqlite3.Connection:

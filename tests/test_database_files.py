@@ -317,6 +317,25 @@ def test_a_read_only_connection_sees_what_a_writer_commits(open_db, seeded_db):
         reader.close()
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_side_file_that_goes_while_it_is_looked_at_is_no_obstacle(suffix, seeded_db, monkeypatch):
+    """Another process's connection closing removes its -wal and -shm (a new database's
+    -journal goes at each commit) at any moment, even between a check that the file is there
+    and a check that it can be written: such a file must not make the database read-only."""
+    side = Path(f"{seeded_db}{suffix}")
+    side.write_bytes(b"")
+    real_access = os.access
+
+    def closing_meanwhile(path, mode, **kwargs):
+        if Path(path) == side:
+            side.unlink(missing_ok=True)  # the other connection closes just now
+        return real_access(path, mode, **kwargs)
+
+    monkeypatch.setattr(database.os, "access", closing_meanwhile)
+    open_database(seeded_db).close()
+    assert not side.exists()
+
+
 def test_read_only_refuses_a_database_that_is_not_there_yet(tmp_path):
     empty = tmp_path / "touched.db"
     empty.touch()
