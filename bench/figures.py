@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -68,3 +69,71 @@ def own_peak_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _peak_mb(status: Path) -> float | None:
+    """A process's ``VmHWM`` in MB, from its ``/proc/PID/status``; None once it is gone."""
+    try:
+        lines = status.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None  # a zombie: its memory is already gone
+
+
+def _children() -> list[int]:
+    """This process's child processes, from ``/proc`` (every kernel has it; ``children``
+    files only some).  Only the processes numbered after this one are read: a child's number
+    is higher unless the numbers wrapped round, and reading every process's ``stat`` on every
+    sample would take the interpreter from the work being measured."""
+    me, found = os.getpid(), []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit() or int(entry.name) <= me:
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == me:
+            found.append(int(entry.name))
+    return found
+
+
+class HelpersPeak:
+    """The summed memory high-water marks of the helper processes that threadmark starts (the
+    import's search-index builder, the CSV export's second half) while this is entered.
+
+    Sampled every SAMPLE_SECONDS from ``/proc``, since a helper's own ``VmHWM`` goes with it
+    and ``RUSAGE_CHILDREN`` counts, for a child started by fork or vfork, the memory of its
+    parent.  A helper's growth in its last moments may be missed, so a helper's figure is at
+    most a sample late.  Added to ``own_peak_mb``, an upper bound on what the processes held at
+    once.
+    """
+
+    SAMPLE_SECONDS = 0.05
+
+    def __init__(self) -> None:
+        self._peaks: dict[int, float] = {}
+        self._done = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> HelpersPeak:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._done.set()
+        self._sampler.join()
+
+    def _sample(self) -> None:
+        while not self._done.wait(self.SAMPLE_SECONDS):
+            for pid in _children():
+                peak = _peak_mb(Path(f"/proc/{pid}/status"))
+                if peak is not None:
+                    self._peaks[pid] = max(peak, self._peaks.get(pid, 0.0))
+
+    @property
+    def mb(self) -> float:
+        return sum(self._peaks.values())

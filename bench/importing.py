@@ -4,7 +4,8 @@
 
 For each N, bench/datasets.py's synthetic thread is written as JSON Lines (once, cached in
 ``cache_dir()``), and each of these runs in a fresh process, measured from outside: wall
-seconds, the process's peak resident memory, and the cores it kept busy (CPU time / wall):
+seconds, the process's peak resident memory (with its search-index builder's, see
+``bench.figures.HelpersPeak``), and the cores it kept busy (CPU time / wall):
 
 - ``plain load``: the baseline that always exists: Python reading the same lines with
   ``json.loads`` and loading them with one ``executemany`` into a bare table, one transaction;
@@ -32,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from bench.figures import Figure, cache_dir, own_peak_mb
+from bench.figures import Figure, HelpersPeak, cache_dir, own_peak_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASKETCH_LIMIT = 200_000
@@ -72,8 +73,8 @@ def thread_file(n: int) -> Path:
 def measured(what: str, n: int, source: Path, *rest: str) -> Run:
     """Run one ``--child`` in a fresh process: its wall time, own peak memory and cores used.
 
-    The child reports its own peak (VmHWM, which starts again at exec): the rusage of a child
-    would count the memory of this process, which forked it.
+    The child reports its own peak (VmHWM, which starts again at exec) and its helpers': the
+    rusage of a child would count the memory of this process, which forked it.
     """
     command = [sys.executable, __file__, "--child", what, str(source), *rest]
     with tempfile.TemporaryFile() as errors:
@@ -221,8 +222,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         what, source, *rest = args.child
-        CHILDREN[what](Path(source), *rest)
-        print(own_peak_mb())
+        with HelpersPeak() as helpers:
+            CHILDREN[what](Path(source), *rest)
+        print(own_peak_mb() + helpers.mb)
         return
     for n in [500] if args.smoke else args.n:
         with tempfile.TemporaryDirectory(prefix="threadmark-bench-import-") as scratch:
