@@ -24,3 +24,12 @@ def in_thread(column: str, thread_id: int | None) -> str:
     Spelled out in Python: ``(:thread IS NULL OR col = :thread)`` stops SQLite using the index.
     """
     return "1" if thread_id is None else f"{column} = :thread"
+
+
+def in_id_range(column: str, ids: tuple[int, int] | None) -> str:
+    """A condition for the ids ``low..high`` (written in: they are ints), or for all when
+    ``ids`` is None: the part of a table one process writes while another writes the rest."""
+    if ids is None:
+        return "1"
+    low, high = ids
+    return f"{column} BETWEEN {int(low)} AND {int(high)}"

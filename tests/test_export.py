@@ -243,6 +243,15 @@ def test_csv_of_the_seed_round_trips_every_text(db):
     assert rows[9]["tombstone"] == "1"
 
 
+def test_csv_lists_a_comments_link_targets_in_the_order_linked_each_once(db):
+    add_link(db, 3, 6, "rebuts", "bob")
+    add_link(db, 3, 2, "rebuts", "alice")
+    add_link(db, 3, 6, "rebuts", "alice")
+    add_link(db, 3, 4, "supports", "bob")
+    row = csv_rows(exported(db, "csv"))[2]
+    assert (row["rebuts"], row["supports"]) == ("1;6;2", "4")
+
+
 def test_links_csv_of_the_seed(db):
     rows = csv_rows(exported(db, "links-csv"))
     texts = dict(db.execute("SELECT id, text FROM clusters").fetchall())

@@ -55,9 +55,7 @@ def _write_qdpx(db: sqlite3.Connection, out: BinaryIO, thread_id: int | None, op
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     format.name: format
     for format in (
-        ExportFormat(
-            "csv", ".csv", "one row per comment, for spreadsheets", _text(write_comments_csv)
-        ),
+        ExportFormat("csv", ".csv", "one row per comment, for spreadsheets", write_comments_csv),
         ExportFormat(
             "links-csv", ".links.csv", "one row per link: an edge list", _text(write_links_csv)
         ),

@@ -1,5 +1,5 @@
 """The walks over a thread that the exports share: each unique comment with all it carries
-(``export_comments``), or with what a table of comments shows (``comment_table``).
+(``export_comments``), or with what a table of comments shows (``table_queries``).
 
 A walk is one query over the comments in id order (their occurrences joined in), read a batch
 at a time, and beside it one query per kind of thing a comment carries (tags, notes, links,
@@ -22,8 +22,9 @@ from operator import itemgetter
 from typing import Any
 
 from store.exporters.options import EVERYONE, ExportOptions
+from store.schema import LINK_KINDS
 from store.segments import unit_label
-from store.sql import CODEBOOK_ORDER, in_thread
+from store.sql import CODEBOOK_ORDER, in_id_range, in_thread
 
 
 def by_annotator(table: str, annotator: str | None, *, or_import: bool = False) -> str:
@@ -289,6 +290,7 @@ def _annotations_sql(args: dict[str, Any], columns: str) -> str:
         f"SELECT a.cluster_id, {columns} FROM annotations a "
         "JOIN tags t ON t.id = a.tag_id JOIN clusters c ON c.id = a.cluster_id "
         f"WHERE a.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+        f"AND {in_id_range('a.cluster_id', args.get('ids'))} "
         f"AND {by_annotator('a', args['annotator'])} "
         f"ORDER BY a.cluster_id, {CODEBOOK_ORDER}, a.annotator"
     )
@@ -299,6 +301,7 @@ def _notes_sql(args: dict[str, Any], columns: str) -> str:
     return (
         f"SELECT n.cluster_id, {columns} FROM notes n JOIN clusters c ON c.id = n.cluster_id "
         f"WHERE n.segment_id IS NULL AND {in_thread('c.thread_id', args['thread'])} "
+        f"AND {in_id_range('n.cluster_id', args.get('ids'))} "
         f"AND {by_annotator('n', args['annotator'])} ORDER BY n.cluster_id, n.annotator"
     )
 
@@ -396,10 +399,12 @@ def _comment(row: tuple, carried: Carried, links: ByComment) -> ExportComment:
     )
 
 
-TableRow = tuple[Any, ...]
-# What a table shows of a comment beyond its own columns: its tag names (each once, in
-# codebook order), its link targets by kind (each once, in the order linked) and its note.
-TableExtras = tuple[list[str], dict[str, list[int]], str | None]
+# A comment's link columns in a table when its one link is a lone link (most: its reply
+# link), by the link's kind, with the target's id to put in; and when it has none.
+LONE_LINK_CELLS = {
+    kind: "".join(",{}" if column == kind else "," for column in LINK_KINDS) for kind in LINK_KINDS
+}
+NO_LINK_CELLS = "," * len(LINK_KINDS)
 
 
 def _grouped(
@@ -417,77 +422,76 @@ def _distinct_tags(rows: list[tuple[int, str]]) -> list[str]:
     return list(dict.fromkeys(tag for _, tag in rows))
 
 
-def _targets_by_kind(rows: list[tuple[int, str, int]]) -> dict[str, list[int]]:
+def link_cells(rows: list[tuple[int, str, int, int]]) -> str:
+    """A comment's link rows (source, kind, target, link id) as a table's link columns, one
+    per kind in LINK_KINDS order, each after its comma: the targets of that kind, each once,
+    in the order linked, joined by ``;`` (so never a cell to quote)."""
     if len(rows) == 1:  # most comments: their reply link
-        return {rows[0][1]: [rows[0][2]]}
-    by_kind: dict[str, dict[int, None]] = {}
-    for _, kind, target in rows:
-        by_kind.setdefault(kind, {})[target] = None
-    return {kind: list(targets) for kind, targets in by_kind.items()}
+        _, kind, target, _ = rows[0]
+        return LONE_LINK_CELLS[kind].format(target)
+    by_kind: dict[str, dict[int, None]] = {kind: {} for kind in LINK_KINDS}
+    for _, kind, target, _ in sorted(rows, key=itemgetter(3)):
+        by_kind[kind][target] = None
+    return "".join("," + ";".join(map(str, targets)) for targets in by_kind.values())
 
 
 def _joined_note(rows: list[tuple[int, str, str]]) -> str | None:
     return joined_note([{"annotator": annotator, "text": text} for _, annotator, text in rows])
 
 
-def comment_table(
-    db: sqlite3.Connection, thread_id: int | None, options: ExportOptions = EVERYONE
-) -> Iterator[tuple[TableRow, TableExtras | None]]:
-    """What a table of comments shows, in thread order: a row per unique comment (id, number,
-    thread, position, author, created_at, text, occurrences, tombstone) with its
-    ``TableExtras``, or None for a comment that has no tag, link or note.
+@dataclass(frozen=True, slots=True)
+class TableQueries:
+    """What a table of comments shows, as queries in id order: a row per unique comment
+    (id, number, thread, position, author, created_at, text, occurrences, tombstone), and
+    beside them, grouped by comment as they are read (``(comment id, value)``, then
+    ``(inf, None)``), each comment's tag names (each once, in codebook order), its link
+    columns (``link_cells``) and its note.
 
     The walk of ``export_comments`` without what a table leaves out (occurrences, segments,
-    the links' ends), and cheaper by the comment: each of the other queries is grouped by
-    comment as it is read, and a comment none of them names costs three comparisons.
+    the links' ends), and cheaper by the comment: a comment none of the three names costs the
+    walker three comparisons.
     """
-    args = {"thread": thread_id, "annotator": options.annotator}
-    tags = _grouped(db.execute(_annotations_sql(args, "t.name"), args), _distinct_tags)
-    links = _grouped(
-        db.execute(
-            "SELECT l.source_cluster, l.kind, l.target_cluster FROM links l "
-            # The source's thread is read only when one is asked for: from the index alone,
-            # everyone's links of every thread are read twice as fast.
-            + ("" if thread_id is None else "JOIN clusters s ON s.id = l.source_cluster ")
-            + f"WHERE {in_thread('s.thread_id', thread_id)} "
-            f"AND {by_annotator('l', options.annotator, or_import=True)} "
-            "ORDER BY l.source_cluster, l.id",
-            args,
-        ),
-        _targets_by_kind,
-    )
-    notes = _grouped(db.execute(_notes_sql(args, "n.annotator, n.text"), args), _joined_note)
-    rows = db.execute(
-        "SELECT c.id, c.seq, c.thread_id, k.position, c.author, k.created_at, c.text, c.size, "
-        "c.is_tombstone FROM clusters c JOIN comments k ON k.id = c.canonical_comment_id "
-        f"WHERE {in_thread('c.thread_id', thread_id)} ORDER BY c.id",
+
+    rows: sqlite3.Cursor
+    tags: Iterator[tuple[float, list[str] | None]]
+    links: Iterator[tuple[float, str | None]]
+    notes: Iterator[tuple[float, str | None]]
+
+
+def table_queries(
+    db: sqlite3.Connection,
+    thread_id: int | None,
+    options: ExportOptions = EVERYONE,
+    ids: tuple[int, int] | None = None,
+) -> TableQueries:
+    """The queries of a table of comments (of those with ``ids``, low..high, if given)."""
+    args = {"thread": thread_id, "annotator": options.annotator, "ids": ids}
+    links = db.execute(
+        "SELECT l.source_cluster, l.kind, l.target_cluster, l.id FROM links l "
+        # The source's thread is read only when one is asked for: from the index alone,
+        # everyone's links of every thread are read twice as fast.
+        + ("" if thread_id is None else "JOIN clusters s ON s.id = l.source_cluster ")
+        + f"WHERE {in_thread('s.thread_id', thread_id)} "
+        f"AND {in_id_range('l.source_cluster', ids)} "
+        f"AND {by_annotator('l', options.annotator, or_import=True)} "
+        # By the source alone, as the index is read: sorting by link id too would cost a
+        # third of the query, for the few comments that have more than one link.
+        "ORDER BY l.source_cluster",
         args,
     )
-    (tag_id, tagged), (link_id, linked), (note_id, noted) = next(tags), next(links), next(notes)
-    for row in rows:
-        cluster_id = row[0]
-        if cluster_id < tag_id and cluster_id < link_id and cluster_id < note_id:
-            yield row, None
-            continue
-        # Ids another query holds and the walk does not (none today) are passed over.
-        while tag_id < cluster_id:
-            tag_id, tagged = next(tags)
-        while link_id < cluster_id:
-            link_id, linked = next(links)
-        while note_id < cluster_id:
-            note_id, noted = next(notes)
-        extras = (
-            tagged if tag_id == cluster_id else [],
-            linked if link_id == cluster_id else {},
-            noted if note_id == cluster_id else None,
-        )
-        yield row, extras
-        if tag_id == cluster_id:
-            tag_id, tagged = next(tags)
-        if link_id == cluster_id:
-            link_id, linked = next(links)
-        if note_id == cluster_id:
-            note_id, noted = next(notes)
+    return TableQueries(
+        rows=db.execute(
+            "SELECT c.id, c.seq, c.thread_id, k.position, c.author, k.created_at, c.text, "
+            "c.size, c.is_tombstone FROM clusters c "
+            "JOIN comments k ON k.id = c.canonical_comment_id "
+            f"WHERE {in_thread('c.thread_id', thread_id)} AND {in_id_range('c.id', ids)} "
+            "ORDER BY c.id",
+            args,
+        ),
+        tags=_grouped(db.execute(_annotations_sql(args, "t.name"), args), _distinct_tags),
+        links=_grouped(links, link_cells),
+        notes=_grouped(db.execute(_notes_sql(args, "n.annotator, n.text"), args), _joined_note),
+    )
 
 
 class _Segments:

@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from store.exporters.comments import LINK_FIELDS, comment_table, export_comments, link_rows
+from store.exporters.comments import (
+    LINK_FIELDS,
+    NO_LINK_CELLS,
+    export_comments,
+    link_rows,
+    table_queries,
+)
+from store.exporters.halves import write_in_halves
 from store.exporters.options import ExportOptions
 from store.schema import LINK_KINDS
 
@@ -90,48 +97,67 @@ def _writer(out: TextIO, columns: tuple[str, ...]) -> csv.writer:
 
 
 LINES_PER_WRITE = 1000
-KIND_COLUMN = {kind: n for n, kind in enumerate(LINK_KINDS)}
-NO_EXTRAS = "," + "," * len(LINK_KINDS) + ","  # no tags, no links, no note
-# The cells of a comment whose one link is the only thing it carries (most: its reply link),
-# by the link's kind, the target's id to put in.
-LONE_LINK = {
-    kind: ",," + ",".join("{}" if column == kind else "" for column in LINK_KINDS) + ","
-    for kind in LINK_KINDS
-}
-
-
-def _extra_cells(tags: list[str], links_out: dict[str, list[int]], note: str | None) -> str:
-    """The tags, link and note cells of a comment that has any, each after its comma."""
-    if not tags and note is None and len(links_out) == 1:
-        ((kind, ids),) = links_out.items()
-        if len(ids) == 1:
-            return LONE_LINK[kind].format(ids[0])
-    targets = [""] * len(LINK_KINDS)
-    for kind, ids in links_out.items():  # ids joined by ";": never a cell to quote
-        targets[KIND_COLUMN[kind]] = ";".join(map(str, ids))
-    return f",{text_cell(';'.join(tags))},{','.join(targets)},{text_cell(note)}"
+NO_EXTRAS = "," + NO_LINK_CELLS + ","  # no tags, no links, no note
 
 
 def write_comments_csv(
-    db: sqlite3.Connection, out: TextIO, thread_id: int | None, options: ExportOptions
+    db: sqlite3.Connection, out: BinaryIO, thread_id: int | None, options: ExportOptions
 ) -> None:
-    """One row per unique comment; link targets and tags joined with ``;``.
+    """One row per unique comment; link targets and tags joined with ``;``.  Its rows are what
+    takes the time at a million comments, so they are written on both cores (``halves``)."""
+    out.write((",".join(COMMENT_COLUMNS) + "\r\n").encode())
+    write_in_halves(db, out, thread_id, options, write_comment_rows)
+
+
+def write_comment_rows(
+    db: sqlite3.Connection,
+    out: BinaryIO,
+    thread_id: int | None,
+    options: ExportOptions,
+    ids: tuple[int, int] | None,
+) -> None:
+    """The comment table's rows (of the comments with ``ids``, if given), UTF-8.
 
     Only the cells people or the source wrote can start like a formula: ids, numbers and
-    times cannot, and are written as they are (a time quoted if it must be).
+    times cannot, and are written as they are (a time quoted if it must be).  The walk is
+    spelled out here, not behind a generator, as it runs once per comment.
     """
-    lines = [",".join(COMMENT_COLUMNS) + "\r\n"]
-    for row, extras in comment_table(db, thread_id, options):
-        id, number, thread, position, author, created_at, text, size, tombstone = row
+    table = table_queries(db, thread_id, options, ids)
+    tags, links, notes = table.tags, table.links, table.notes
+    (tag_id, tagged), (link_id, linked), (note_id, noted) = next(tags), next(links), next(notes)
+    lines = []
+    for id, number, thread, position, author, created_at, text, size, tombstone in table.rows:
+        if id < tag_id and id < link_id and id < note_id:
+            extras = NO_EXTRAS
+        else:
+            # Ids another query holds and the walk does not (none today) are passed over.
+            while tag_id < id:
+                tag_id, tagged = next(tags)
+            while link_id < id:
+                link_id, linked = next(links)
+            while note_id < id:
+                note_id, noted = next(notes)
+            link_columns = linked if link_id == id else NO_LINK_CELLS
+            if tag_id == id or note_id == id:
+                tag_names = ";".join(tagged) if tag_id == id else ""
+                note = noted if note_id == id else None
+                extras = f",{text_cell(tag_names)}{link_columns},{text_cell(note)}"
+            else:  # most: their reply link
+                extras = f",{link_columns},"
+            if tag_id == id:
+                tag_id, tagged = next(tags)
+            if link_id == id:
+                link_id, linked = next(links)
+            if note_id == id:
+                note_id, noted = next(notes)
         lines.append(
             f"{id},{number},{thread},{position},{text_cell(author)},{cell(created_at)},"
-            f"{text_cell(text)},{size},{tombstone}"
-            f"{NO_EXTRAS if extras is None else _extra_cells(*extras)}\r\n"
+            f"{text_cell(text)},{size},{tombstone}{extras}\r\n"
         )
         if len(lines) >= LINES_PER_WRITE:
-            out.write("".join(lines))
+            out.write("".join(lines).encode())
             lines.clear()
-    out.write("".join(lines))
+    out.write("".join(lines).encode())
 
 
 def write_links_csv(
