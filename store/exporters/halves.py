@@ -2,17 +2,19 @@
 a helper process writes the second, both from one state of the file.
 
 At a million comments a table export spends its time turning SQLite's rows into Python objects
-and text, on one core.  The comments are split at the middle id: this process writes the ids
-up to it to the output, the helper writes the rest to a scratch file, and the scratch file is
-appended.  The two halves are read by two connections, which must see the same rows although
-other annotators may write meanwhile; so a third connection holds the write lock (``BEGIN
-IMMEDIATE``) from before the first of them reads until the helper says its read has begun, and
-no commit can fall between the two.  Other writers wait out that moment (the helper's start,
-about 0.1 s) as they wait for any writer.
+and text, on one core.  The comments are split near the middle id (this process takes a few
+more, as the helper starts later): this process writes the ids up to it to the output, the
+helper writes the rest to a scratch file, and the scratch file is appended.  The two halves
+are read by two connections, which must see the same rows although other annotators may write
+meanwhile; so a third connection holds the write lock (``BEGIN IMMEDIATE``) from before the
+first of them reads until the helper says its read has begun, and no commit can fall between
+the two.  Other writers wait out that moment (the helper's start, about 0.1 s) as they wait for
+any writer.
 
 Where the helper cannot be used (a table too short to be worth starting it, a database in
-memory or opened read-only, a write lock someone else holds, a helper that fails), this process
-writes the rest itself, from the same state of the file.
+memory or opened read-only, a write lock someone else holds, a helper that fails or is slow to
+start), this process writes the rest itself, from the same state of the file.  A failed or
+cancelled export stops the helper; one killed outright leaves it to finish and exit alone.
 
 Run as ``python -m store.exporters.halves DATABASE JOB``, it is the helper: JOB (JSON) names
 the rows writer (``module:function``), the thread, the annotator, the first id and the scratch
@@ -44,14 +46,15 @@ RowsWriter = Callable[
 
 # Below this many comments one process writes the table: starting the helper (some 0.1 s, the
 # write lock held meanwhile) would cost more than it saves.
-HELPER_MIN_COMMENTS = 200_000
+HELPER_MIN_COMMENTS = 50_000
 # About as many comments as this process writes while the helper starts (0.1 s): its share.
 HELPER_START_COMMENTS = 20_000
 LOWEST_ID, HIGHEST_ID = 0, 2**63 - 1
 # How long to wait for the lock, then for the helper's read: past either, this process writes
-# the whole table, as it would have without a helper.
+# the whole table, as it would have without a helper.  Other writers wait as long as the
+# helper's start takes, so that is short too (a start takes 0.1 s on an idle machine).
 LOCK_WAIT_SECONDS = 0.25
-HELPER_START_SECONDS = 10.0
+HELPER_START_SECONDS = 2.0
 READY = b"ready\n"
 COPY_CHUNK = 1 << 20
 
