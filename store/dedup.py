@@ -26,7 +26,6 @@ The steps, cheapest first (ARCHITECTURE.md, "Folding duplicates"):
 
 from __future__ import annotations
 
-import itertools
 import string
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -37,6 +36,16 @@ from rapidfuzz import fuzz, process
 
 from store.normalize import Normalised, may_quote, normalise
 from store.records import CommentRecord
+from store.shingles import (
+    BANDS,
+    Shingled,
+    Shingler,
+    joined,
+    phrases_of,
+    rank_in_group,
+    shingle_chunks,
+    smallest_per_group,
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -52,16 +61,9 @@ DEFAULT_FOLD = "by-author"
 SHORT_TEXT_CHARS = 20
 SHORT_TEXT_WORDS = 4
 
-# Blocking parameters.  A shingle is the WINDOW characters starting at a word start; a text
-# gets BANDS * ROWS MinHash values, and two texts become candidates when all ROWS values of
-# some band agree: 93% likely when their shingle sets have a Jaccard similarity of 0.5, 15% at
-# 0.2.  Inside one band bucket, texts are sorted by length and each is paired with at most
-# MAX_NEIGHBOURS following ones, so a phrase that thousands of comments share cannot make the
-# work quadratic.  Chosen with bench/dedup.py: a shorter window or fewer rows find more typo'd
-# short comments but make many more candidates to verify.
-WINDOW = 10
-BANDS = 20
-ROWS = 3
+# Inside one band bucket (store.shingles), texts are sorted by length and each is paired with
+# at most MAX_NEIGHBOURS following ones, so a phrase that thousands of comments share cannot
+# make the work quadratic.
 MAX_NEIGHBOURS = 8
 
 # Quote-replies: the quote's QUOTE_SAMPLE smallest phrase hashes (two shingles in a row) are
@@ -75,22 +77,11 @@ QUOTE_CANDIDATES = 3
 # the product of the lengths, and two unlike megabyte-long comments would take seconds each.
 # Reddit caps a comment at 10,000 characters; longer ones are rare, and their openings tell.
 COMPARED_CHARS = 10_000
-CHUNK_CHARS = 1_000_000  # characters hashed per numpy pass: bounds the temporary arrays
 VERIFY_BATCH = 50_000  # pairs per rapidfuzz call, and per progress report
 NORMALISE_REPORT_EVERY = 20_000
 
-# Tables for punctuation: left out of the words that _near_duplicates compares, and hashed
-# alike in shingles.
+# Punctuation is left out of the words that _near_duplicates compares.
 _PUNCTUATION_TO_SPACE = bytes.maketrans(string.punctuation.encode(), b" " * len(string.punctuation))
-_PUNCTUATION_ALIKE = np.array(
-    [ord(".") if chr(code) in string.punctuation else code for code in range(128)], np.uint32
-)
-
-# Fixed random constants, so that folding is the same on every run.
-_random = np.random.default_rng(0x7468726561646D6B)
-_MINHASH_XOR = _random.integers(0, 2**32, size=(BANDS * ROWS, 1), dtype=np.uint32)
-_MINHASH_MUL = _random.integers(0, 2**32, size=(BANDS * ROWS, 1), dtype=np.uint32) | np.uint32(1)
-_BAND_MUL = _random.integers(0, 2**64, size=(BANDS, ROWS, 1), dtype=np.uint64) | np.uint64(1)
 
 
 @dataclass
@@ -196,7 +187,7 @@ class _DistinctTexts:
     identity_first: array
     record_by_platform_id: dict[str, int]
     lengths: np.ndarray
-    shingled: _Shingled
+    shingled: Shingled
     reply_quotes: dict[int, str]
 
     @property
@@ -226,44 +217,45 @@ class _DistinctTexts:
         text_by_hash: dict[int, int] = {}
         text_by_colliding_text: dict[str, int] = {}
         reply_quotes: dict[int, str] = {}
-        shingler = _Shingler(len(records), ahead.phrases)
-        for i, record in enumerate(records):
-            if i % NORMALISE_REPORT_EVERY == 0:
-                report("normalise", i, len(records))
-            platform_id = record.platform_id
-            if platform_id is not None:
-                first = first_with_id.setdefault(platform_id, i)
-            elif record.is_tombstone and record.created_at is not None:
-                first = first_tombstone.setdefault(_tombstone_identity(record), i)
-            else:
-                first = i
-            identity_first.append(first)
-            if first != i or record.is_tombstone:
-                of_record.append(-1)
-                continue
-            text_id = text_by_raw.get(record.text)
-            if text_id is None:
-                parts = ahead.normalised.pop(i, None) or normalise(record.text)
-                key = _exact_key(parts)
-                new = len(first_record)
-                text_id = text_by_hash.setdefault(hash(key), new)
-                if text_id != new and key != _exact_key(
-                    normalise(records[first_record[text_id]].text)
-                ):
-                    text_id = text_by_colliding_text.setdefault(key, new)
-                if text_id == new:
-                    compared = _compared(parts)
-                    first_record.append(i)
-                    lengths.append(len(compared))
-                    if not is_short(compared):
-                        shingler.add(text_id, compared)
-                    quote = _reply_quote(parts)
-                    if quote:
-                        reply_quotes[text_id] = quote
-                text_by_raw[record.text] = text_id
-            of_record.append(text_id)
-        report("normalise", len(records), len(records))
-        shingled = shingler.finish()
+        # A large thread's texts are hashed by a child process as they come (store.shingles).
+        with Shingler(len(records), ahead.phrases, QUOTE_POSTINGS) as shingler:
+            for i, record in enumerate(records):
+                if i % NORMALISE_REPORT_EVERY == 0:
+                    report("normalise", i, len(records))
+                platform_id = record.platform_id
+                if platform_id is not None:
+                    first = first_with_id.setdefault(platform_id, i)
+                elif record.is_tombstone and record.created_at is not None:
+                    first = first_tombstone.setdefault(_tombstone_identity(record), i)
+                else:
+                    first = i
+                identity_first.append(first)
+                if first != i or record.is_tombstone:
+                    of_record.append(-1)
+                    continue
+                text_id = text_by_raw.get(record.text)
+                if text_id is None:
+                    parts = ahead.normalised.pop(i, None) or normalise(record.text)
+                    key = _exact_key(parts)
+                    new = len(first_record)
+                    text_id = text_by_hash.setdefault(hash(key), new)
+                    if text_id != new and key != _exact_key(
+                        normalise(records[first_record[text_id]].text)
+                    ):
+                        text_id = text_by_colliding_text.setdefault(key, new)
+                    if text_id == new:
+                        compared = _compared(parts)
+                        first_record.append(i)
+                        lengths.append(len(compared))
+                        if not is_short(compared):
+                            shingler.add(text_id, compared)
+                        quote = _reply_quote(parts)
+                        if quote:
+                            reply_quotes[text_id] = quote
+                    text_by_raw[record.text] = text_id
+                of_record.append(text_id)
+            report("normalise", len(records), len(records))
+            shingled = shingler.finish()
         return cls(
             records,
             first_record,
@@ -375,74 +367,6 @@ def _length_ratio_bound(threshold: float) -> float:
     return threshold / (200.0 - threshold)
 
 
-@dataclass
-class _Shingled:
-    """What one pass over the foldable texts' shingles gives.
-
-    ``foldable`` are the ids of the texts long enough to fold by similarity, in increasing
-    order; ``band_keys`` (BANDS rows, one column per foldable text) are their LSH keys for near
-    duplicates; ``posting_hashes`` (sorted) and ``posting_texts`` say which texts hold each of
-    the phrases sampled from quotes, at most QUOTE_POSTINGS (the earliest) per phrase.
-    """
-
-    foldable: np.ndarray
-    band_keys: np.ndarray
-    posting_hashes: np.ndarray
-    posting_texts: np.ndarray
-
-
-class _Shingler:
-    """Shingles the foldable texts as they are read, a chunk of CHUNK_CHARS at a time, for both
-    the band keys and the postings of ``phrases`` (the sorted phrase hashes quotes look up)."""
-
-    def __init__(self, capacity: int, phrases: np.ndarray) -> None:
-        # Zeroed lazily by the system: the columns never written (texts too short to fold,
-        # repeats) take no memory.
-        self._band_keys = np.zeros((BANDS, capacity), dtype=np.uint32)
-        self._phrases = phrases
-        self._text_ids = array("q")
-        self._pending: list[str] = []
-        self._pending_chars = 0
-        self._found_hashes: list[np.ndarray] = []
-        self._found_texts: list[np.ndarray] = []
-
-    def add(self, text_id: int, text: str) -> None:
-        self._text_ids.append(text_id)
-        self._pending.append(text)
-        self._pending_chars += len(text) + 1
-        if self._pending_chars >= CHUNK_CHARS:
-            self._shingle_pending()
-
-    def finish(self) -> _Shingled:
-        self._shingle_pending()
-        posting_hashes, posting_texts = _smallest_per_group(
-            _joined(self._found_hashes, np.uint64),
-            _joined(self._found_texts, np.int64),
-            QUOTE_POSTINGS,
-        )
-        foldable = np.array(self._text_ids, dtype=np.int64)
-        return _Shingled(
-            foldable, self._band_keys[:, : len(foldable)], posting_hashes, posting_texts
-        )
-
-    def _shingle_pending(self) -> None:
-        if not self._pending:
-            return
-        first = len(self._text_ids) - len(self._pending)
-        text_ids = np.array(self._text_ids[first:], dtype=np.int64)
-        hashes, owner = _shingles(self._pending)
-        self._pending, self._pending_chars = [], 0
-        group_starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        self._band_keys[:, first + owner[group_starts]] = _band_keys(hashes, group_starts)
-        phrases, phrase_owner = _phrases(hashes, owner)
-        hit = _is_in(phrases, self._phrases)
-        found_hashes, found_texts = _smallest_per_group(  # a common phrase must not pile up
-            phrases[hit], text_ids[phrase_owner[hit]], QUOTE_POSTINGS
-        )
-        self._found_hashes.append(found_hashes)
-        self._found_texts.append(found_texts)
-
-
 def _candidate_pairs(texts: _DistinctTexts, threshold: float, report: Progress) -> np.ndarray:
     """Pairs of distinct texts (an ``(m, 2)`` array) worth verifying as near duplicates.
 
@@ -467,87 +391,9 @@ def _candidate_pairs(texts: _DistinctTexts, threshold: float, report: Progress) 
             close = same_bucket & (sorted_lengths[:-step] >= sorted_lengths[step:] * bound)
             found.append(np.stack((order[:-step][close], order[step:][close]), axis=1))
     report("candidates", BANDS, BANDS)
-    pairs = np.sort(foldable[_joined(found, np.int64).reshape(-1, 2)], axis=1)
+    pairs = np.sort(foldable[joined(found, np.int64).reshape(-1, 2)], axis=1)
     codes, _ = _counted(pairs[:, 0] * texts.count + pairs[:, 1])  # pairs found twice
     return np.stack(np.divmod(codes, texts.count), axis=1)
-
-
-def _band_keys(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
-    """The BANDS LSH band keys of each group of shingle hashes, from its MinHash signature."""
-    rows = _minhash(hashes, group_starts).reshape(BANDS, ROWS, -1).astype(np.uint64)
-    keys = (rows * _BAND_MUL).sum(axis=1)  # wraps mod 2**64, as intended
-    # The high, best mixed half: 32 bits halve the keys' memory (80 MB at a million texts),
-    # and the few buckets they share by chance only add pairs that verification rejects.
-    return (keys >> np.uint64(32)).astype(np.uint32)
-
-
-def _minhash(hashes: np.ndarray, group_starts: np.ndarray) -> np.ndarray:
-    """MinHash signature (BANDS * ROWS values) of each group of consecutive shingle hashes.
-
-    The shingle hashes are already well mixed, so each of the signature's hash functions can
-    be a cheap 32-bit permutation of them (xor a constant, multiply by an odd one).  The work
-    goes in runs of about 16k shingles, so that the temporary matrix stays in cache.
-    """
-    base = (hashes >> np.uint64(32)).astype(np.uint32)
-    group_ends = np.r_[group_starts[1:], len(hashes)]
-    out = []
-    for first, end in _group_runs(group_starts, len(hashes), 16_384):
-        lo, hi = group_starts[first], group_ends[end - 1]
-        permuted = (base[lo:hi] ^ _MINHASH_XOR) * _MINHASH_MUL
-        out.append(np.minimum.reduceat(permuted, group_starts[first:end] - lo, axis=1))
-    return np.concatenate(out, axis=1)
-
-
-def _group_runs(group_starts: np.ndarray, total: int, size: int) -> Iterator[tuple[int, int]]:
-    """``(first, end)`` runs of whole groups of about ``size`` items (a bigger group runs alone)."""
-    firsts = np.unique(np.searchsorted(group_starts, np.arange(0, total, size), side="right") - 1)
-    return itertools.pairwise([*firsts.tolist(), len(group_starts)])
-
-
-def _shingle_chunks(texts: list[str]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """Hash every text's shingles, a chunk of texts at a time.
-
-    Yields ``(first, hashes, owner)``: the chunk's first text index, the shingle hashes
-    (uint64) and for each the index of its text within the chunk (non-decreasing).  A shingle
-    is the WINDOW characters from a word start (the text's start, after a space, or any CJK
-    character, whose script has no spaces); windows that would run past the text's end are
-    dropped.  Anchoring at word starts keeps shingles aligned across insertions and makes
-    about five times fewer of them than every character position would.  All ASCII
-    punctuation hashes alike, so that a change of quote marks or of a full stop for an
-    exclamation mark leaves the shingles as they were.
-    """
-    first = 0
-    while first < len(texts):
-        size, end = 0, first
-        while end < len(texts) and (size < CHUNK_CHARS or end == first):
-            size += len(texts[end]) + 1
-            end += 1
-        yield first, *_shingles(texts[first:end])
-        first = end
-
-
-def _shingles(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The shingle hashes of ``texts`` and the index of the text each belongs to."""
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    codes = np.where(codes < 128, _PUNCTUATION_ALIKE[codes & 127], codes)  # '"!? hash as "."
-    starts = np.zeros(len(texts), dtype=np.int64)
-    np.cumsum(lengths[:-1] + 1, out=starts[1:])
-    anchor = codes >= 0x3000
-    anchor[1:] |= codes[:-1] == ord(" ")
-    anchor[starts[lengths > 0]] = True
-    positions = np.flatnonzero(anchor)
-    owner = np.searchsorted(starts, positions, side="right") - 1
-    fits = positions + WINDOW <= starts[owner] + lengths[owner]
-    positions, owner = positions[fits], owner[fits]
-    hashes = np.zeros(len(positions), dtype=np.uint64)
-    for offset in range(WINDOW):  # a polynomial hash over the window, mod 2**64
-        hashes *= np.uint64(0x100000001B3)
-        hashes += codes[positions + offset]
-    hashes ^= hashes >> np.uint64(31)  # mix, so every bit depends on the whole window
-    hashes *= np.uint64(0x7FB5D329728EA185)
-    hashes ^= hashes >> np.uint64(27)
-    return hashes, owner
 
 
 def _near_duplicates(
@@ -613,7 +459,7 @@ def _matching(
 class _QuoteSample:
     """The quote-replies (distinct text ids) and a sample of each one's quote phrases.
 
-    The sample is the quote's QUOTE_SAMPLE smallest phrase hashes (see :func:`_phrases`): the
+    The sample is the quote's QUOTE_SAMPLE smallest phrase hashes (see :func:`phrases_of`): the
     same phrases are picked wherever the quote starts or ends in the text it quotes.
     ``owner`` says which quote-reply (an index into ``replies``) each sampled hash is from.
     """
@@ -631,10 +477,12 @@ class _QuoteSample:
 
 def _quote_sample(quotes: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(owner, hashes)``: each quote's QUOTE_SAMPLE smallest phrase hashes, by quote index."""
-    chunks = [(first, *_phrases(hashes, owner)) for first, hashes, owner in _shingle_chunks(quotes)]
-    return _smallest_per_group(
-        _joined((first + owner for first, _, owner in chunks), np.int64),
-        _joined((hashes for _, hashes, _ in chunks), np.uint64),
+    chunks = [
+        (first, *phrases_of(hashes, owner)) for first, hashes, owner in shingle_chunks(quotes)
+    ]
+    return smallest_per_group(
+        joined((first + owner for first, _, owner in chunks), np.int64),
+        joined((hashes for _, hashes, _ in chunks), np.uint64),
         QUOTE_SAMPLE,
     )
 
@@ -737,40 +585,8 @@ def _quote_candidates(texts: _DistinctTexts, quotes: _QuoteSample) -> np.ndarray
     quoting, source = np.divmod(pair_codes, texts.count)
     order = np.lexsort((source, -shared, quoting))
     quoting, source = quoting[order], source[order]
-    best = _rank_in_group(quoting) < QUOTE_CANDIDATES
+    best = rank_in_group(quoting) < QUOTE_CANDIDATES
     return np.stack((quoting[best], source[best]), axis=1)
-
-
-def _phrases(hashes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of each two shingles in a row of one text, and the text each belongs to.
-
-    Two windows in a row span three or four words: rarer than one window, so that a quote made
-    of common words still points at few texts.
-    """
-    same_text = owner[1:] == owner[:-1]
-    paired = hashes[:-1] * np.uint64(0x9E3779B97F4A7C15) + hashes[1:]
-    return paired[same_text], owner[:-1][same_text]
-
-
-def _smallest_per_group(
-    groups: np.ndarray, values: np.ndarray, limit: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct ``(group, value)`` pairs in sorted order, at most ``limit`` per group."""
-    order = np.lexsort((values, groups))
-    groups, values = groups[order], values[order]
-    distinct = np.ones(len(groups), dtype=bool)
-    distinct[1:] = (groups[1:] != groups[:-1]) | (values[1:] != values[:-1])
-    groups, values = groups[distinct], values[distinct]
-    kept = _rank_in_group(groups) < limit
-    return groups[kept], values[kept]
-
-
-def _is_in(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """``np.isin`` for a sorted set, by binary search: much faster than np.isin's sorting."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=bool)
-    place = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[place] == values
 
 
 def _repeats(sorted_values: np.ndarray) -> np.ndarray:
@@ -792,13 +608,3 @@ def _counted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is_start[1:] = values[1:] != values[:-1]
     starts = np.flatnonzero(is_start)
     return values[starts], np.diff(np.append(starts, len(values)))
-
-
-def _joined(arrays: Iterable[np.ndarray], dtype: type) -> np.ndarray:
-    """``np.concatenate`` that also takes no arrays at all."""
-    return np.concatenate([np.empty(0, dtype), *(array.ravel() for array in arrays)])
-
-
-def _rank_in_group(sorted_groups: np.ndarray) -> np.ndarray:
-    """Each item's 0-based place among the items of its group (``sorted_groups`` is sorted)."""
-    return np.arange(len(sorted_groups)) - np.searchsorted(sorted_groups, sorted_groups, "left")
