@@ -12,12 +12,11 @@ same rows is that index.  Into an index that holds rows already, an import index
 clusters the ordinary way, in its transaction.
 
 Run as ``python -m store.fulltext SCRATCH DECLARATION FIRST_ID``, it is that child: it reads
-JSON arrays of texts from its stdin, one per line, the clusters numbered on from FIRST_ID.
+lists of texts from its stdin (store.messages), the clusters numbered on from FIRST_ID.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import subprocess
 import sys
@@ -26,12 +25,13 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from store import messages
 from store.errors import ThreadmarkError
 
 INDEX = "clusters_fts"
 SHADOW_TABLES = ("data", "idx", "docsize", "config")
 COPY_BATCH = 10_000
-TEXTS_PER_LINE = 20_000  # texts sent to the child as one JSON array, one line
+TEXTS_PER_MESSAGE = 20_000  # texts sent to the child as one list (store.messages)
 # Below this many clusters the index is built in the transaction: starting the child (about
 # 50 ms) would cost more than it saves, as on the seed thread's first import.
 MIN_CLUSTERS = 20_000
@@ -61,8 +61,8 @@ class IndexBuiltAside:
     def _feed(self, texts: Sequence[str]) -> None:
         pipe = self._builder.stdin
         try:
-            for start in range(0, len(texts), TEXTS_PER_LINE):
-                pipe.write(json.dumps(texts[start : start + TEXTS_PER_LINE]).encode() + b"\n")
+            for start in range(0, len(texts), TEXTS_PER_MESSAGE):
+                messages.send(pipe, texts[start : start + TEXTS_PER_MESSAGE])
             pipe.close()
         except (BrokenPipeError, ValueError):  # the child died or was stopped: copy_into tells
             pass
@@ -129,8 +129,7 @@ def build(path: str, declaration: str, first_id: int) -> None:
         scratch.execute(declaration)
         scratch.execute("BEGIN")
         next_id = first_id
-        for line in sys.stdin.buffer:
-            texts = json.loads(line)
+        while (texts := messages.received(sys.stdin.buffer)) is not None:
             rows = enumerate(texts, start=next_id)
             scratch.executemany(f"INSERT INTO {INDEX} (rowid, text) VALUES (?, ?)", rows)
             next_id += len(texts)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import marshal
 import string
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import BinaryIO, NamedTuple
 
 import numpy as np
 
+from store import messages
 from store.errors import ThreadmarkError
 
 try:
@@ -189,20 +189,12 @@ class _ChunksAside:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(child.stdin, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         aside = cls(child, scratch, results, errors)
-        aside._write(phrases.tobytes())
+        messages.send(child.stdin, phrases.tobytes())
         return aside
 
     def send(self, first: int, text_ids: np.ndarray, texts: list[str]) -> None:
-        self._write((first, text_ids.tobytes(), texts))
+        messages.send(self._child.stdin, (first, text_ids.tobytes(), texts))
         self._sent += 1
-
-    def _write(self, value: object) -> None:
-        # One write per chunk, its length first: the child reads it whole (marshal.load on a
-        # pipe would read it a field at a time).  A child that died is told by results(),
-        # from its exit status and last words.
-        message = marshal.dumps(value)
-        with contextlib.suppress(BrokenPipeError):
-            self._child.stdin.write(len(message).to_bytes(8, "little") + message)
 
     def results(self) -> Iterator[ChunkShingled]:
         """Each chunk sent, in order, once the child has hashed them all."""
@@ -368,21 +360,13 @@ def rank_in_group(sorted_groups: np.ndarray) -> np.ndarray:
 def _hash_chunks(results: str, postings: int) -> None:
     """The child's work: hash each chunk on stdin, and write its arrays to ``results``."""
     source = sys.stdin.buffer
-    phrases = np.frombuffer(_read_message(source), dtype=np.uint64)
+    phrases = np.frombuffer(messages.received(source), dtype=np.uint64)
     with open(results, "wb") as out:
-        while (message := _read_message(source)) is not None:
+        while (message := messages.received(source)) is not None:
             first, text_ids, texts = message
             text_ids = np.frombuffer(text_ids, np.int64)
             for part in shingle_chunk(first, text_ids, texts, phrases, postings):
                 np.save(out, part, allow_pickle=False)
-
-
-def _read_message(source: BinaryIO) -> object | None:
-    """The next value written by :meth:`_ChunksAside._write`, or None at the end."""
-    size = source.read(8)
-    if not size:
-        return None
-    return marshal.loads(source.read(int.from_bytes(size, "little")))
 
 
 if __name__ == "__main__":
