@@ -14,7 +14,8 @@ same thread), then times and scores:
 
 Precision and recall are pairwise: over all pairs of comments put in one cluster, against the
 pairs that the generator made duplicates.  "peak MB" is the process's high-water mark
-(ru_maxrss) when the method returned: it includes the generated thread (the "(thread)" row) and
+(ru_maxrss) when the method returned, plus its helpers' (fold's shingling child, see
+``bench.figures.HelpersPeak``): it includes the generated thread (the "(thread)" row) and
 any method run before, so run one N with ``--fold-only`` to read fold's own peak.
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from bench.figures import Figure
+from bench.figures import Figure, HelpersPeak
 from store.dedup import fold
 from store.normalize import normalise
 from store.records import CommentRecord
@@ -304,9 +305,10 @@ def run(sizes: list[int], methods: dict[str, Callable[[list[str]], list[int]]]) 
         timings = {}
         for name, method in methods.items():
             start = time.perf_counter()
-            clusters = method(texts)
+            with HelpersPeak() as helpers:
+                clusters = method(texts)
             timings[name] = time.perf_counter() - start
-            peak = peak_memory_mb()
+            peak = helpers.mb
             precision, recall = pairwise_scores(clusters, truth)
             baseline = timings.get("datasketch")
             speedup = f"{baseline / timings[name]:.1f}x" if baseline else "-"
@@ -326,11 +328,12 @@ def figures(n: int) -> list[Figure]:
         if name == "datasketch" and n > DATASKETCH_LIMIT:
             break
         start = time.perf_counter()
-        clusters = method(texts)
+        with HelpersPeak() as helpers:
+            clusters = method(texts)
         seconds[name] = time.perf_counter() - start
         if name == "fold":
             precision, recall = pairwise_scores(clusters, truth)
-            peak = peak_memory_mb()
+            peak = helpers.mb
     return [
         Figure(
             "dedup",

@@ -71,14 +71,14 @@ def own_peak_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def _peak_mb(status: Path) -> float | None:
-    """A process's ``VmHWM`` in MB, from its ``/proc/PID/status``; None once it is gone."""
+def _status_mb(status: Path, field: str) -> float | None:
+    """A memory ``field`` of a ``/proc/PID/status`` in MB; None once the process is gone."""
     try:
         lines = status.read_text().splitlines()
     except OSError:
         return None
     for line in lines:
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return None  # a zombie: its memory is already gone
 
@@ -102,20 +102,22 @@ def _children() -> list[int]:
 
 
 class HelpersPeak:
-    """The summed memory high-water marks of the helper processes that threadmark starts (the
-    import's search-index builder, the CSV export's second half) while this is entered.
+    """The most memory this process and the helper processes threadmark starts (the fold's
+    shingling child, the import's search-index builder, the CSV export's second half) held at
+    once while this is entered: :attr:`mb`.
 
     Sampled every SAMPLE_SECONDS from ``/proc``, since a helper's own ``VmHWM`` goes with it
     and ``RUSAGE_CHILDREN`` counts, for a child started by fork or vfork, the memory of its
-    parent.  A helper's growth in its last moments may be missed, so a helper's figure is at
-    most a sample late.  Added to ``own_peak_mb``, an upper bound on what the processes held at
-    once.
+    parent.  Each sample adds this process's resident memory to the high-water marks of the
+    helpers alive at that moment: helpers that run one after the other (the shingling child
+    ends before the index builder starts) are not added together, and a helper counts with
+    its largest, so the figure errs high.  This process's own ``VmHWM`` is the floor.
     """
 
     SAMPLE_SECONDS = 0.05
 
     def __init__(self) -> None:
-        self._peaks: dict[int, float] = {}
+        self._most = 0.0
         self._done = threading.Event()
         self._sampler = threading.Thread(target=self._sample, daemon=True)
 
@@ -129,11 +131,11 @@ class HelpersPeak:
 
     def _sample(self) -> None:
         while not self._done.wait(self.SAMPLE_SECONDS):
-            for pid in _children():
-                peak = _peak_mb(Path(f"/proc/{pid}/status"))
-                if peak is not None:
-                    self._peaks[pid] = max(peak, self._peaks.get(pid, 0.0))
+            helpers = (_status_mb(Path(f"/proc/{pid}/status"), "VmHWM") for pid in _children())
+            together = _status_mb(Path("/proc/self/status"), "VmRSS") or 0.0
+            together += sum(peak for peak in helpers if peak is not None)
+            self._most = max(self._most, together)
 
     @property
     def mb(self) -> float:
-        return sum(self._peaks.values())
+        return max(self._most, own_peak_mb())

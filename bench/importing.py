@@ -4,8 +4,9 @@
 
 For each N, bench/datasets.py's synthetic thread is written as JSON Lines (once, cached in
 ``cache_dir()``), and each of these runs in a fresh process, measured from outside: wall
-seconds, the process's peak resident memory (with its search-index builder's, see
-``bench.figures.HelpersPeak``), and the cores it kept busy (CPU time / wall):
+seconds, the most resident memory the process and its helpers (the shingling child, the
+search-index builder) held at once (``bench.figures.HelpersPeak``), and the cores it kept busy
+(CPU time / wall):
 
 - ``plain load``: the baseline that always exists: Python reading the same lines with
   ``json.loads`` and loading them with one ``executemany`` into a bare table, one transaction;
@@ -33,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
-from bench.figures import Figure, HelpersPeak, cache_dir, own_peak_mb
+from bench.figures import Figure, HelpersPeak, cache_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASKETCH_LIMIT = 200_000
@@ -73,7 +74,7 @@ def thread_file(n: int) -> Path:
 def measured(what: str, n: int, source: Path, *rest: str) -> Run:
     """Run one ``--child`` in a fresh process: its wall time, own peak memory and cores used.
 
-    The child reports its own peak (VmHWM, which starts again at exec) and its helpers': the
+    The child reports its peak with its helpers' (VmHWM, which starts again at exec): the
     rusage of a child would count the memory of this process, which forked it.
     """
     command = [sys.executable, __file__, "--child", what, str(source), *rest]
@@ -224,7 +225,7 @@ def main() -> None:
         what, source, *rest = args.child
         with HelpersPeak() as helpers:
             CHILDREN[what](Path(source), *rest)
-        print(own_peak_mb() + helpers.mb)
+        print(helpers.mb)
         return
     for n in [500] if args.smoke else args.n:
         with tempfile.TemporaryDirectory(prefix="threadmark-bench-import-") as scratch:
