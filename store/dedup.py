@@ -38,6 +38,7 @@ from store.normalize import Normalised, may_quote, normalise
 from store.records import CommentRecord
 from store.shingles import (
     BANDS,
+    AsideFailed,
     Shingled,
     Shingler,
     joined,
@@ -118,7 +119,10 @@ def fold(
     stops the folding, which is how a caller cancels.
     """
     report = progress or no_progress
-    texts = _DistinctTexts.read(records, _QuotesAhead.of(records), report)
+    try:
+        texts = _DistinctTexts.read(records, _QuotesAhead.of(records), report)
+    except AsideFailed:  # the shingling child could not finish: all of it here, then
+        texts = _DistinctTexts.read(records, _QuotesAhead.of(records), report, aside=False)
     clusters = _UnionFind(texts.count)
     pairs = _candidate_pairs(texts, threshold, report)
     for a, b in _near_duplicates(texts, pairs, threshold, report):
@@ -204,9 +208,15 @@ class _DistinctTexts:
 
     @classmethod
     def read(
-        cls, records: Sequence[CommentRecord], ahead: _QuotesAhead, report: Progress
+        cls,
+        records: Sequence[CommentRecord],
+        ahead: _QuotesAhead,
+        report: Progress,
+        *,
+        aside: bool = True,
     ) -> _DistinctTexts:
-        """Normalise every record once, grouping identity repeats and exact repeats."""
+        """Normalise every record once, grouping identity repeats and exact repeats; a large
+        thread's shingles are hashed by a child process unless not ``aside``."""
         first_record, of_record, identity_first, lengths = (array("q") for _ in range(4))
         first_with_id: dict[str, int] = {}
         first_tombstone: dict[tuple[str | None, ...], int] = {}
@@ -218,7 +228,7 @@ class _DistinctTexts:
         text_by_colliding_text: dict[str, int] = {}
         reply_quotes: dict[int, str] = {}
         # A large thread's texts are hashed by a child process as they come (store.shingles).
-        with Shingler(len(records), ahead.phrases, QUOTE_POSTINGS) as shingler:
+        with Shingler(len(records), ahead.phrases, QUOTE_POSTINGS, aside=aside) as shingler:
             for i, record in enumerate(records):
                 if i % NORMALISE_REPORT_EVERY == 0:
                     report("normalise", i, len(records))

@@ -11,7 +11,9 @@ Hashing is numpy work that holds the GIL (a second thread gains nothing: measure
 million comments it is more than half of what the fold's first pass costs.  So for a thread
 of ASIDE_MIN_TEXTS texts or more, :class:`Shingler` sends each chunk of texts to a child
 process and normalises the next meanwhile; the child writes each chunk's keys and postings to
-a scratch file, read back when the last text is in.  Run as ``python -m store.shingles
+a scratch file, read back when the last text is in.  A child that stops before it is done
+(its scratch disk full, say) costs time, not the import: the fold shingles every text again
+here (store.dedup.fold).  Run as ``python -m store.shingles
 RESULTS POSTINGS``, this module is that child.
 """
 
@@ -32,7 +34,6 @@ from typing import BinaryIO, NamedTuple
 import numpy as np
 
 from store import messages
-from store.errors import ThreadmarkError
 
 try:
     import fcntl
@@ -76,6 +77,11 @@ class Shingled:
     posting_texts: np.ndarray
 
 
+class AsideFailed(Exception):
+    """The shingling child stopped before it was done (its scratch disk full, say); the
+    message is its last words.  The texts it had are gone: the caller shingles them again."""
+
+
 class ChunkShingled(NamedTuple):
     """One chunk's band keys, with the columns (foldable-text places) they go in, and its
     postings of the phrases quotes look up."""
@@ -93,7 +99,9 @@ class Shingler:
     A context manager: leaving it stops the child, if there is one, and drops its scratch.
     """
 
-    def __init__(self, capacity: int, phrases: np.ndarray, postings: int) -> None:
+    def __init__(
+        self, capacity: int, phrases: np.ndarray, postings: int, *, aside: bool = True
+    ) -> None:
         # Zeroed lazily by the system: the columns never written (texts too short to fold,
         # repeats) take no memory.
         self._band_keys = np.zeros((BANDS, capacity), dtype=np.uint32)
@@ -105,7 +113,9 @@ class Shingler:
         self._found_hashes: list[np.ndarray] = []
         self._found_texts: list[np.ndarray] = []
         self._aside = (
-            _ChunksAside.started(phrases, postings) if capacity >= ASIDE_MIN_TEXTS else None
+            _ChunksAside.started(phrases, postings)
+            if aside and capacity >= ASIDE_MIN_TEXTS
+            else None
         )
 
     def __enter__(self) -> Shingler:
@@ -197,15 +207,16 @@ class _ChunksAside:
         self._sent += 1
 
     def results(self) -> Iterator[ChunkShingled]:
-        """Each chunk sent, in order, once the child has hashed them all."""
+        """Each chunk sent, in order, once the child has hashed them all.
+
+        Raises :class:`AsideFailed` if the child stopped before it was done.
+        """
         with contextlib.suppress(BrokenPipeError):
             self._child.stdin.close()
         if self._child.wait() != 0:
             self._errors.seek(0)
             words = self._errors.read().decode(errors="replace").strip().splitlines()
-            raise ThreadmarkError(
-                f"folding failed: {(words or ['the shingling child stopped'])[-1]}"
-            )
+            raise AsideFailed((words or ["the shingling child stopped"])[-1])
         with self._results.open("rb") as chunks:
             for _ in range(self._sent):
                 yield ChunkShingled(*(np.load(chunks) for _ in ChunkShingled._fields))
