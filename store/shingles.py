@@ -13,8 +13,8 @@ of ASIDE_MIN_TEXTS texts or more, :class:`Shingler` sends each chunk of texts to
 process and normalises the next meanwhile; the child writes each chunk's keys and postings to
 a scratch file, read back when the last text is in.  A child that stops before it is done
 (its scratch disk full, say) costs time, not the import: the fold shingles every text again
-here (store.dedup.fold).  Run as ``python -m store.shingles
-RESULTS POSTINGS``, this module is that child.
+here (store.dedup.fold).  Run as ``python -m store.shingles RESULTS POSTINGS``, this module is
+that child.
 """
 
 from __future__ import annotations
@@ -209,7 +209,8 @@ class _ChunksAside:
     def results(self) -> Iterator[ChunkShingled]:
         """Each chunk sent, in order, once the child has hashed them all.
 
-        Raises :class:`AsideFailed` if the child stopped before it was done.
+        Raises :class:`AsideFailed` if the child stopped before it was done, or left a file
+        that cannot be read back.
         """
         with contextlib.suppress(BrokenPipeError):
             self._child.stdin.close()
@@ -217,11 +218,15 @@ class _ChunksAside:
             self._errors.seek(0)
             words = self._errors.read().decode(errors="replace").strip().splitlines()
             raise AsideFailed((words or ["the shingling child stopped"])[-1])
-        with self._results.open("rb") as chunks:
-            for _ in range(self._sent):
-                yield ChunkShingled(*(np.load(chunks) for _ in ChunkShingled._fields))
+        try:
+            with self._results.open("rb") as chunks:
+                for _ in range(self._sent):
+                    yield ChunkShingled(*(np.load(chunks) for _ in ChunkShingled._fields))
+        except (OSError, ValueError, EOFError) as error:
+            raise AsideFailed(f"its results cannot be read back ({error})") from None
 
     def discard(self) -> None:
+        """Stop the child if it still runs (the fold failed, or ctrl+c); drop the scratch."""
         if self._child.poll() is None:
             self._child.kill()
         self._child.wait()

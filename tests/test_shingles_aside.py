@@ -75,25 +75,35 @@ def test_a_thread_folds_the_same_with_its_chunks_hashed_by_a_child(children) -> 
     assert child.args[1:3] == ["-m", "store.shingles"] and child.returncode == 0
 
 
-def test_a_child_that_fails_costs_time_not_the_import(children, monkeypatch, tmp_path) -> None:
-    """A child that stops before it is done (its scratch disk full, say): the fold shingles
-    every text again in this process, and the import goes on with the same folding."""
+FAILING_CHILDREN = {
+    # stops with an error after its first message (a full scratch disk, say)
+    "stops": ("read first\necho 'OSError: No space left on device' >&2\nexit 1", 1),
+    # takes every chunk and says it is done, but leaves no results to read back
+    "leaves nothing": ("cat > /dev/null\nexit 0", 0),
+}
+
+
+@pytest.mark.parametrize("failing_child", FAILING_CHILDREN)
+def test_a_child_that_fails_costs_time_not_the_import(
+    children, monkeypatch, tmp_path, failing_child
+) -> None:
+    """A child that fails: the fold shingles every text again in this process, and the
+    import goes on with the same folding."""
+    script, status = FAILING_CHILDREN[failing_child]
     texts = quoting_thread()
     alone = in_one_process(texts)
     failing = tmp_path / "python"
-    failing.write_text(
-        "#!/bin/sh\nread first\necho 'OSError: No space left on device' >&2\nexit 1\n"
-    )
+    failing.write_text(f"#!/bin/sh\n{script}\n")
     failing.chmod(failing.stat().st_mode | stat.S_IXUSR)
     monkeypatch.setattr(sys, "executable", str(failing))
     assert fold(records(*texts)) == alone
     (child,) = children.started
-    assert child.returncode == 1
+    assert child.returncode == status
     source = tmp_path / "thread.txt"
     source.write_text("\n".join(text.replace("\n", " ") for text in texts) + "\n")
     db = tmp_path / "new.db"
     assert main(["import", str(source), "--db", str(db)]) == 0
-    assert len(children.started) == 2 and children.started[1].returncode == 1
+    assert len(children.started) == 2 and children.started[1].returncode == status
     with sqlite3.connect(db) as imported:
         assert imported.execute("SELECT count(*) FROM comments").fetchone() == (len(texts),)
 
