@@ -7,10 +7,14 @@ For each N it builds (once; cached in ``bench.figures.cache_dir()`` by N) a data
 synthetic thread of N comments, generated with a fixed seed and imported through the public store
 API, then measures (``figures(n)`` the same, for ``bench/run_all.py``):
 
-- first paint: from process start to the first screen showing comment text, for
+- first paint: from process start to the first comment text on the screen, for
   ``threadmark --db DB`` in a real 80x24 pseudo-terminal (``Pty``, shared with bench/moves.py),
   against a bare one-``Static`` Textual app run the same way, alternating the two so machine
-  load hits both alike (median of ``--repeats``, after one untimed warm-up of each).
+  load hits both alike (median of ``--repeats``, after one untimed warm-up of each);
+- first screen finished: the same runs, to the write from which on the terminal shows what it
+  shows once the program has gone quiet, every cell and colour (the output is played into a
+  terminal emulator, pyte).  The first text is not the whole screen: Textual can draw one
+  pane, or a scrollbar, a frame after the rest;
   threadmark's own modules are byte-compiled first, as ``pip install`` and any first run do:
   where ``PYTHONDONTWRITEBYTECODE`` is set (it is on the machines here) an editable checkout
   would otherwise be compiled from source at every start, 50 ms that no installed copy pays;
@@ -52,6 +56,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from unittest import mock
 
+import pyte
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from bench.datasets import FOLD_LIMIT, GENERATOR_VERSION, OPENING, build_database, store_thread
@@ -63,6 +69,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("tui", "store", "themes")
 TERMINAL_SIZE = (80, 24)
 PAINT_TIMEOUT_S = 120.0
+# Quiet this long after its first text, a program has drawn its first screen (the reader looks
+# for other annotators' changes every 0.5 s, and draws nothing when there are none).
+FINISHED_QUIET_S = 0.6
 PAINT_TARGET_N = 100_000
 PAINT_TARGET_RATIO = 2.0
 COMMIT_TARGET_MS = 16.0
@@ -139,6 +148,7 @@ class Pty:
         os.close(slave)
         self.output = bytearray()
         self.last_read = self.started  # when the latest bytes arrived
+        self.arrivals: list[tuple[float, int]] = []  # (seconds from the start, output length)
 
     def __enter__(self) -> Pty:
         return self
@@ -164,6 +174,7 @@ class Pty:
         if not chunk:
             raise RuntimeError(f"exited: {self.screen_tail()}")
         self.last_read = time.perf_counter()
+        self.arrivals.append((self.last_read - self.started, len(self.output) + len(chunk)))
         if SYNC_QUERY in self.output[1 - len(SYNC_QUERY) :] + chunk:  # asked in this chunk
             os.write(self.master, SYNC_REPLY)
         self.output += chunk
@@ -192,11 +203,47 @@ class Pty:
         text = bytes(self.output).decode("utf-8", errors="replace")
         return repr(_ESCAPE.sub("", text)[-300:])
 
+    def finished_at(self) -> float:
+        """Seconds from the start to the write from which on the terminal showed what it
+        shows now, played back through a terminal emulator (after the fact, so emulating
+        costs the timing nothing)."""
+        screen = pyte.Screen(*TERMINAL_SIZE)
+        stream = pyte.ByteStream(screen)
+        shown, fed = [], 0
+        for seconds, end in self.arrivals:
+            stream.feed(bytes(self.output[fed:end]))
+            fed = end
+            shown.append((seconds, _cells(screen)))
+        final = shown[-1][1]
+        since = shown[-1][0]
+        for seconds, cells in reversed(shown):
+            if cells != final:
+                break
+            since = seconds
+        return since
 
-def time_to_text(command: list[str], expected: str, env: dict[str, str]) -> float:
-    """Seconds from starting ``command`` in an 80x24 pty until ``expected`` shows on it."""
+
+def _cells(screen: pyte.Screen) -> tuple:
+    """Every cell of the screen: its character, colours and attributes."""
+    columns, rows = TERMINAL_SIZE
+    return tuple(tuple(screen.buffer[y][x] for x in range(columns)) for y in range(rows))
+
+
+@dataclass(frozen=True)
+class Paint:
+    """Seconds from a program's start to its first text, and to its finished first screen."""
+
+    text_s: float
+    finished_s: float
+
+
+def time_to_paint(command: list[str], expected: str, env: dict[str, str]) -> Paint:
+    """Start ``command`` in an 80x24 pty: when ``expected`` showed, and when the first screen
+    was finished (see :meth:`Pty.finished_at`)."""
     with Pty(command, env) as pty:
-        return pty.wait_for(expected)
+        text_s = pty.wait_for(expected)
+        pty.settle(FINISHED_QUIET_S)
+        return Paint(text_s, pty.finished_at())
 
 
 def byte_compile() -> None:
@@ -206,8 +253,8 @@ def byte_compile() -> None:
             raise SystemExit(f"bench: could not byte-compile {ROOT / package}")
 
 
-def first_paints(db_path: Path, repeats: int, scratch: Path) -> tuple[float, float]:
-    """Median seconds to first paint of the reader on ``db_path`` and of the bare app."""
+def first_paints(db_path: Path, repeats: int, scratch: Path) -> tuple[Paint, Paint]:
+    """Median first paints of the reader on ``db_path`` and of the bare app."""
     bare_script = scratch / "bare_app.py"
     bare_script.write_text(BARE_APP)
     env = _terminal_env(scratch)
@@ -216,13 +263,20 @@ def first_paints(db_path: Path, repeats: int, scratch: Path) -> tuple[float, flo
         "reader": ([threadmark, "--db", str(db_path)], OPENING),
         "bare": ([sys.executable, str(bare_script)], BARE_TEXT),
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    paints: dict[str, list[Paint]] = {name: [] for name in commands}
     for attempt in range(repeats + 1):  # the first round warms caches and is not counted
         for name, (command, expected) in commands.items():
-            seconds = time_to_text(command, expected, env)
+            paint = time_to_paint(command, expected, env)
             if attempt:
-                times[name].append(seconds)
-    return statistics.median(times["reader"]), statistics.median(times["bare"])
+                paints[name].append(paint)
+    return _median_paint(paints["reader"]), _median_paint(paints["bare"])
+
+
+def _median_paint(paints: list[Paint]) -> Paint:
+    return Paint(
+        statistics.median(paint.text_s for paint in paints),
+        statistics.median(paint.finished_s for paint in paints),
+    )
 
 
 def _terminal_env(scratch: Path) -> dict[str, str]:
@@ -389,13 +443,17 @@ def percentile(values: list[float], fraction: float) -> float:
 class Result:
     n: int
     database: BuiltDatabase
-    reader_paint_s: float
-    bare_paint_s: float
+    reader_paint: Paint
+    bare_paint: Paint
     latencies: Latencies
 
     @property
     def ratio(self) -> float:
-        return self.reader_paint_s / self.bare_paint_s
+        return self.reader_paint.text_s / self.bare_paint.text_s
+
+    @property
+    def finished_ratio(self) -> float:
+        return self.reader_paint.finished_s / self.bare_paint.finished_s
 
 
 COLUMNS = (
@@ -403,6 +461,9 @@ COLUMNS = (
     ("fold", 5),
     ("build s", 9),
     ("paint s", 8),
+    ("bare s", 7),
+    ("ratio", 6),
+    ("finished s", 11),
     ("bare s", 7),
     ("ratio", 6),
     ("commit p50", 11),
@@ -424,9 +485,12 @@ def print_table(results: list[Result]) -> None:
             f"{result.n:,}",
             "yes" if result.database.folded else "no",
             build,
-            f"{result.reader_paint_s:.3f}",
-            f"{result.bare_paint_s:.3f}",
+            f"{result.reader_paint.text_s:.3f}",
+            f"{result.bare_paint.text_s:.3f}",
             f"{result.ratio:.2f}",
+            f"{result.reader_paint.finished_s:.3f}",
+            f"{result.bare_paint.finished_s:.3f}",
+            f"{result.finished_ratio:.2f}",
             f"{percentile(commit, 0.5):.2f}",
             f"{percentile(commit, 0.99):.2f}",
             f"{max(commit):.2f}",
@@ -436,7 +500,8 @@ def print_table(results: list[Result]) -> None:
         )
         print(" ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, COLUMNS, strict=True)))
     print(
-        "paint: median seconds to the first comment text in an 80x24 pty; ratio = reader / bare.\n"
+        "paint: median seconds to the first comment text in an 80x24 pty; ratio = reader / bare."
+        "\nfinished: to the finished first screen, every cell as it stays.\n"
         "commit (ms): key press to an independent connection seeing the commit, on a settled "
         "reader unless --back-to-back.\n"
         "round trip (ms): until pilot.press returns, redraw included (and Pilot's >= 40 ms of "
@@ -475,7 +540,7 @@ def figures(n: int) -> list[Figure]:
     database = database_for(n)
     with tempfile.TemporaryDirectory(prefix="threadmark-bench-") as scratch:
         os.environ["THREADMARK_CONFIG_DIR"] = str(Path(scratch) / "config")
-        reader_s, bare_s = first_paints(database.path, FIGURES_REPEATS, Path(scratch))
+        reader, bare = first_paints(database.path, FIGURES_REPEATS, Path(scratch))
         latencies = key_latencies(database.path, min(FIGURES_PRESSES, n))
     commit_p99 = percentile(latencies.commit_ms, 0.99)
     return [
@@ -483,12 +548,21 @@ def figures(n: int) -> list[Figure]:
             "reader",
             "first paint",
             n,
-            reader_s,
+            reader.text_s,
             "s",
             "bare Textual app (one Static)",
-            bare_s,
+            bare.text_s,
             target=f"<= {PAINT_FIGURE_RATIO:g}x",
-            met=reader_s <= PAINT_FIGURE_RATIO * bare_s,
+            met=reader.text_s <= PAINT_FIGURE_RATIO * bare.text_s,
+        ),
+        Figure(
+            "reader",
+            "first screen finished",
+            n,
+            reader.finished_s,
+            "s",
+            "bare Textual app (one Static)",
+            bare.finished_s,
         ),
         Figure(
             "reader",
@@ -532,10 +606,14 @@ def main() -> None:
         for n in args.sizes:
             database = database_for(n)
             print(f"  {n:,}: database ready ({database.build_s:.1f} s)", flush=True)
-            reader_s, bare_s = first_paints(database.path, args.repeats, Path(scratch))
-            print(f"  {n:,}: first paint {reader_s:.3f} s (bare {bare_s:.3f} s)", flush=True)
+            reader, bare = first_paints(database.path, args.repeats, Path(scratch))
+            print(
+                f"  {n:,}: first paint {reader.text_s:.3f} s (bare {bare.text_s:.3f} s), "
+                f"finished {reader.finished_s:.3f} s (bare {bare.finished_s:.3f} s)",
+                flush=True,
+            )
             latencies = key_latencies(database.path, args.presses, back_to_back=args.back_to_back)
-            results.append(Result(n, database, reader_s, bare_s, latencies))
+            results.append(Result(n, database, reader, bare, latencies))
     print()
     print_table(results)
     print_targets(results)

@@ -28,7 +28,7 @@ def smoke(benchmark: str) -> str:
 
 def test_reader_bench_smoke() -> None:
     out = smoke("reader.py")
-    assert "round trip p50" in out
+    assert "round trip p50" in out and "finished s" in out
     assert re.search(r"^ +2,000 +yes ", out, re.MULTILINE), out
     assert "target: key-to-commit p99" in out
 
