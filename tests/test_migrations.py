@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from store import open_database
+from store import database, open_database
 from store.database import SCHEMA_VERSION, expected_schema
 from store.detail import comment_detail
 from store.queries import RowFilter, filtered_ids
@@ -78,6 +78,34 @@ def test_a_release_0_1_0_database_opens_with_every_row_intact(old_database):
         assert dump(old_database, table, wanted) == rows, table
     assert {row[0] for row in dump(old_database, "threads", "fold")} == {"across-authors"}
     assert dump(old_database, "annotations", "DISTINCT segment_id") == [(None,)]
+
+
+def test_the_pinned_schema_digest_is_the_migrations_schema():
+    digests = database.schema_digests(expected_schema(SCHEMA_VERSION))
+    assert digests == database.CURRENT_SCHEMA_DIGESTS, (
+        f"the migrations changed the schema: set CURRENT_SCHEMA_DIGESTS = {digests!r}"
+    )
+
+
+def test_a_database_of_the_current_schema_opens_without_deriving_it(seeded_db, monkeypatch):
+    """The start-up cost the digest saves; a file that differs still takes the long way."""
+
+    class Derived(Exception):
+        pass
+
+    def derive(version: int) -> None:
+        raise Derived(version)
+
+    monkeypatch.setattr(database, "expected_schema", derive)
+    open_database(seeded_db).close()
+    conn = sqlite3.connect(seeded_db)
+    conn.execute("CREATE INDEX a_users_own ON tags (name)")  # allowed, but not the digest's
+    conn.commit()
+    conn.close()
+    with pytest.raises(Derived):
+        open_database(seeded_db)
+    monkeypatch.undo()
+    open_database(seeded_db).close()
 
 
 def test_a_migrated_database_still_searches_and_shows_its_annotations(old_database):
