@@ -11,6 +11,7 @@ from textual.app import App
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.command import Provider
+from textual.containers import Horizontal, Vertical
 
 from store.database import database_exists, open_database
 from store.queries import thread_to_open
@@ -19,7 +20,22 @@ from tui.inert import inert
 from tui.screens.reader import ReaderScreen
 from tui.widgets.comment_list import CommentList
 from tui.widgets.comment_panel import CommentPanel
+from tui.widgets.key_bar import KeyBar
+from tui.widgets.progress_header import ProgressHeader
+from tui.widgets.status_line import StatusLine
 from tui.writer import Writer
+
+# What the reader screen is made of (see ThreadmarkApp.on_load).
+READER_WIDGETS = (
+    ReaderScreen,
+    ProgressHeader,
+    Horizontal,
+    Vertical,
+    CommentList,
+    CommentPanel,
+    StatusLine,
+    KeyBar,
+)
 
 
 def reader_commands() -> type[Provider]:
@@ -146,6 +162,25 @@ class ThreadmarkApp(App[None]):
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def on_load(self) -> None:
+        """The reader's widgets' CSS goes into the stylesheet before anything is styled.
+
+        Textual adds a widget class's CSS when the first of its kind mounts, and parses the
+        whole stylesheet again each time: the reader's classes, mounted one after another,
+        would have it parsed five more times before the first paint.
+        """
+        for widget_class in READER_WIDGETS:
+            for location, css, tie_breaker, scope in widget_class._get_default_css(
+                widget_class.__new__(widget_class)  # (what it reads is the class's own)
+            ):
+                self.stylesheet.add_source(
+                    css,
+                    read_from=location,
+                    is_default_css=True,
+                    tie_breaker=tie_breaker,
+                    scope=scope,
+                )
+
     def on_mount(self) -> None:
         if self.import_path is not None:
             from tui.screens.importing import ImportScreen  # loads dedup: only when importing
@@ -155,7 +190,9 @@ class ThreadmarkApp(App[None]):
                 ImportScreen(self.db_path, self.import_path, self.import_title), self.open_thread
             )
         else:
-            self.open_thread(self.thread_id)
+            # Not now: Textual's start-up is one batch of updates, and a screen pushed inside
+            # it is laid out and drawn there, and that frame is thrown away.
+            self.call_later(self.open_thread, self.thread_id)
 
     def open_thread(self, thread_id: int | None) -> None:
         if self.db is None:

@@ -201,6 +201,7 @@ class CommentPanel(ScrollView, can_focus=True):
         self._body_top = 0  # the line the comment's text starts on
         self._links_top = 0  # the line of the first link's row
         self._wrap_width = 0
+        self._drawn_for = Size(0, 0)  # the pane's size when its lines were wrapped
         self._scrollbar: list[Segment] = []  # a cell of the scrollbar per row, if it shows
         self._scrollbar_key: tuple[float, int, int] | None = None  # what it was drawn for
         self._dragging = False  # the scrollbar's thumb is held by the mouse
@@ -258,12 +259,13 @@ class CommentPanel(ScrollView, can_focus=True):
 
     # -- lines --------------------------------------------------------------------------
 
-    def _draw(self) -> None:
+    def _draw(self, *, refresh: bool = True) -> None:
         """Wrap every part to lines at the pane's width (less the padding on its right), less
         a scrollbar's if they overflow."""
+        self._drawn_for = self.size
         width = self.size.width - 1
         height = self.size.height
-        if width <= 0:  # not laid out yet: drawn on the first resize
+        if width <= 0:  # not laid out yet: wrapped when first drawn (see render_lines)
             return
         lines = self._wrap(width)
         if len(lines) > height:
@@ -271,7 +273,8 @@ class CommentPanel(ScrollView, can_focus=True):
             lines = self._wrap(width)
         self._lines, self._wrap_width = lines, width
         self._set_virtual_size(Size(width, len(lines)))
-        self.refresh()
+        if refresh:
+            self.refresh()
 
     def _set_virtual_size(self, size: Size) -> None:
         """Set ``virtual_size`` without laying out the screen (setting it as such lays out,
@@ -343,6 +346,14 @@ class CommentPanel(ScrollView, can_focus=True):
             self._pad_style = Style(background=self.visual_style.background).rich_style
         return self._pad_style
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Lines wrapped for a size the pane no longer has are wrapped again here, as it is
+        drawn: so the first frame (drawn before the pane hears of its size) and the frame
+        after a resize show the text at once, not one frame later."""
+        if self.size != self._drawn_for:
+            self._draw(refresh=False)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         """A line of the pane, then the scrollbar's cell and the padding on the right (where
         Textual puts a scrollbar)."""
@@ -413,7 +424,8 @@ class CommentPanel(ScrollView, can_focus=True):
             self.release_mouse()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._draw()
+        if self.size != self._drawn_for:  # (unless a frame at the new size has wrapped them)
+            self._draw()
 
     def notify_style_update(self) -> None:
         """A new theme: the parts are coloured again."""
