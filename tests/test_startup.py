@@ -11,7 +11,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pyte
+
+from bench.reader import SYNC_START, TERMINAL_SIZE, Pty
 from tests.environment import clean_env
 
 LOADED_BY_FIRST_PAINT = """
@@ -86,3 +90,24 @@ def test_the_collector_starts_and_the_thread_is_remembered_once_the_reader_has_p
     assert result["frozen"] > 0
     state = json.loads((tmp_path / "config" / "state.json").read_text())
     assert list(state["last_thread"].values()) == [1]
+
+
+def test_the_first_frame_with_comment_text_shows_the_whole_reader(tmp_path, seeded_db):
+    """In a real terminal, the first frame that draws a comment draws both panes: the list to
+    its last row and the selected comment in the pane (the pane alone came a frame first while
+    Textual's start-up batch threw the reader's first frame away)."""
+    threadmark = str(Path(sys.executable).with_name("threadmark"))
+    env = clean_env(tmp_path, {"TERM": "xterm-256color"})
+    with Pty([threadmark, "--db", str(seeded_db)], env) as pty:
+        pty.wait_for("The problem with copyright law")
+        pty.settle(0.3)
+        output = bytes(pty.output)
+    screen = pyte.Screen(*TERMINAL_SIZE)
+    stream = pyte.ByteStream(screen)
+    for frame in output.split(SYNC_START):
+        stream.feed(frame)
+        shown = "\n".join(screen.display)
+        if "The problem with copyright law" in shown:
+            break
+    assert "#11 Saving pictures of spongebob" in shown  # the list's last row
+    assert "you need, well, copies" in shown  # the pane's text, past the list's cut
